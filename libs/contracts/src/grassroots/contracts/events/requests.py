@@ -1,0 +1,125 @@
+"""v1 events of the requests domain: every transition of a citizen's request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from grassroots.contracts.area import AreaCode
+from grassroots.contracts.events.base import AggregateEvent, register
+
+RequestStatus = Literal[
+    "submitted",
+    "accepted",
+    "assigned",
+    "in_progress",
+    "escalated",
+    "explained",
+    "resolved",
+    "closed",
+    "reopened",
+]
+Channel = Literal[
+    "window", "hotline", "online", "proxy_point", "visit", "suggestion_box", "open311"
+]
+Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
+
+
+class _RequestEvent(AggregateEvent):
+    DOMAIN: ClassVar[str] = "requests"
+    request_id: str
+    org_unit_id: str
+    area_code: AreaCode
+    service_code: str
+    status: RequestStatus
+    due_at: datetime | None = None
+
+
+class RequestSubmitted(_RequestEvent):
+    """A citizen's request was taken in."""
+
+    NAME: ClassVar[str] = "submitted"
+    channel: Channel
+    received_at: datetime
+    anonymous: bool = False
+
+
+class RequestAccepted(_RequestEvent):
+    """The holding unit accepted the request."""
+
+    NAME: ClassVar[str] = "accepted"
+
+
+class RequestAssigned(_RequestEvent):
+    """A named handler was assigned."""
+
+    NAME: ClassVar[str] = "assigned"
+    handler_member_id: str
+
+
+class RequestStarted(_RequestEvent):
+    """The handler started work."""
+
+    NAME: ClassVar[str] = "started"
+    handler_member_id: str | None = None
+
+
+class RequestEscalated(_RequestEvent):
+    """The request moved up to the parent unit (manually or because it was overdue)."""
+
+    NAME: ClassVar[str] = "escalated"
+    from_org_unit_id: str
+    cause: Literal["manual", "overdue"]
+
+
+class RequestExplained(_RequestEvent):
+    """It cannot be solved yet; the citizen was told why and by when."""
+
+    NAME: ClassVar[str] = "explained"
+    expected_by: datetime | None = None
+
+
+class RequestResolved(_RequestEvent):
+    """The request was resolved."""
+
+    NAME: ClassVar[str] = "resolved"
+
+
+class FeedbackGiven(_RequestEvent):
+    """The citizen rated the result."""
+
+    NAME: ClassVar[str] = "feedback_given"
+    rating: Rating
+
+
+class RequestReopened(_RequestEvent):
+    """The request was reopened (unsatisfied rating or a supervisor)."""
+
+    NAME: ClassVar[str] = "reopened"
+
+
+class RequestOverdue(_RequestEvent):
+    """The request passed its due time at its holding unit."""
+
+    NAME: ClassVar[str] = "overdue"
+
+
+class RequestClosed(_RequestEvent):
+    """The request was closed."""
+
+    NAME: ClassVar[str] = "closed"
+
+
+register(
+    RequestSubmitted,
+    RequestAccepted,
+    RequestAssigned,
+    RequestStarted,
+    RequestEscalated,
+    RequestExplained,
+    RequestResolved,
+    FeedbackGiven,
+    RequestReopened,
+    RequestOverdue,
+    RequestClosed,
+)

@@ -1,0 +1,1 @@
+"""The runtime every Grassroots service shares."""

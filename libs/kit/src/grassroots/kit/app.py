@@ -1,0 +1,231 @@
+"""The runtime a service is composed of, and the FastAPI app every service serves."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from nats.aio.client import Client as NatsClient
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from grassroots.kit import context, metrics
+from grassroots.kit.db import Database
+from grassroots.kit.messaging import (
+    ConsumerSpec,
+    EventConsumers,
+    build_broker,
+    connect_nats,
+    ensure_streams,
+)
+from grassroots.kit.outbox import Outbox, OutboxRelay
+from grassroots.kit.problems import install_problem_handlers, problem_response
+from grassroots.kit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Everything one service process holds: database, outbox, relay, broker, consumers."""
+
+    def __init__(self, settings: ServiceSettings, consumers: Iterable[ConsumerSpec] = ()) -> None:
+        self.settings = settings
+        self.service = settings.SERVICE
+        self.db = Database(settings.database_url)
+        self.outbox = Outbox(source=f"/grassroots/{settings.SERVICE}")
+        self.broker = build_broker(settings)
+        self.consumers = EventConsumers(settings, self.db, self.broker)
+        if settings.run_consumers:
+            for spec in consumers:
+                self.consumers.add(spec)
+        self.nc: NatsClient | None = None
+        self.relay: OutboxRelay | None = None
+        self.ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._broker_started = False
+
+    async def start(self) -> None:
+        """Connect in the background; HTTP serves meanwhile and /readyz says when all is up."""
+        self._tasks.append(asyncio.create_task(self._connect(), name=f"{self.service}-connect"))
+
+    async def _connect(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                self.nc = await connect_nats(
+                    self.settings.nats_url, name=f"grassroots-{self.service}-relay"
+                )
+                js = self.nc.jetstream()
+                await ensure_streams(js)
+                if self.consumers.specs:
+                    await self.broker.start()
+                    self._broker_started = True
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("waiting for NATS at %s: %s", self.settings.nats_url, exc)
+                if self.nc is not None:
+                    with suppress(Exception):
+                        await self.nc.close()
+                    self.nc = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        if self.settings.run_relay:
+            self.relay = OutboxRelay(
+                self.db,
+                js,
+                service=self.service,
+                batch_size=self.settings.outbox_batch_size,
+                poll_seconds=self.settings.outbox_poll_seconds,
+                keep_days=self.settings.outbox_keep_days,
+            )
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+        if self.consumers.specs:
+            self._tasks.append(asyncio.create_task(self.consumers.watch_lag(js)))
+        self.ready.set()
+
+    async def relay_backlog(self) -> int:
+        """How many committed events still wait in the outbox."""
+        return await OutboxRelay(self.db, None, service=self.service).backlog()
+
+    def add_task(self, task: asyncio.Task[Any]) -> None:
+        """Keep a background task (a scanner, say) to cancel on stop."""
+        self._tasks.append(task)
+
+    async def stop(self) -> None:
+        """Stop background work and close connections."""
+        if self.relay is not None:
+            self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self._broker_started:
+            with suppress(Exception):
+                await self.broker.stop()
+        if self.nc is not None:
+            with suppress(Exception):
+                await self.nc.drain()
+        await self.db.dispose()
+
+    async def check_ready(self) -> dict[str, str]:
+        """State of each dependency ('ok' or the error)."""
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(self.db.ping(), timeout=2)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {exc.__class__.__name__}"
+        nats_ok = self.nc is not None and self.nc.is_connected and self.ready.is_set()
+        checks["nats"] = "ok" if nats_ok else "not connected"
+        return checks
+
+
+class ObservabilityMiddleware:
+    """Correlation id in and out; request count and latency by route template."""
+
+    def __init__(self, app: ASGIApp, service: str, max_body_bytes: int) -> None:
+        self.app = app
+        self.service = service
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        correlation = headers.get(b"x-correlation-id", b"").decode()[:64] or str(uuid.uuid4())
+        token = context.correlation_id.set(correlation)
+        status_holder = {"status": 500}
+        length = headers.get(b"content-length")
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-correlation-id", correlation.encode()),
+                ]
+            await send(message)
+
+        try:
+            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+                response = problem_response(
+                    413, f"request body larger than {self.max_body_bytes} bytes"
+                )
+                await response(scope, receive, send_wrapper)
+            else:
+                await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "GET")
+            metrics.HTTP_REQUESTS.labels(
+                self.service, method, template, str(status_holder["status"])
+            ).inc()
+            metrics.HTTP_DURATION.labels(self.service, method, template).observe(
+                time.perf_counter() - started
+            )
+            context.correlation_id.reset(token)
+
+
+def create_app(
+    runtime: Runtime,
+    routers: Iterable[APIRouter],
+    *,
+    title: str,
+    description: str = "",
+    extra_lifespan: Any = None,
+) -> FastAPI:
+    """The service's FastAPI app: its routers plus health, readiness, metrics and errors."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        if extra_lifespan is not None:
+            async with extra_lifespan(runtime):
+                yield
+        else:
+            yield
+        await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.state.settings = runtime.settings
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.add_middleware(
+        ObservabilityMiddleware,
+        service=runtime.service,
+        max_body_bytes=runtime.settings.max_body_bytes,
+    )
+
+    @app.get("/healthz", tags=["operations"], summary="The process lives")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.service}
+
+    @app.get("/readyz", tags=["operations"], summary="Database and NATS answer")
+    async def readyz() -> JSONResponse:
+        checks = await runtime.check_ready()
+        ok = all(v == "ok" for v in checks.values())
+        body = {"status": "ready" if ok else "not ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def prometheus_metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,122 @@
+"""The command line every service shares: serve, migrate, dead letters, dev tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+
+from grassroots.kit import migrate
+from grassroots.kit.auth import ROLE_RANK, issue_token
+from grassroots.kit.db import Database
+from grassroots.kit.deadletters import list_dead_letters, replay_dead_letters
+from grassroots.kit.logs import configure_logging
+from grassroots.kit.messaging import connect_nats
+from grassroots.kit.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How to build and migrate one service."""
+
+    name: str
+    settings_factory: Callable[[], ServiceSettings]
+    app_factory: Callable[[ServiceSettings], FastAPI]
+    versions_dir: Path
+    metadata_ref: str
+
+    def migrate(self, settings: ServiceSettings) -> None:
+        """Apply every pending migration to the service's database."""
+        migrate.upgrade(settings.database_url, self.versions_dir, self.metadata_ref)
+
+
+def _parser(name: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"python -m grassroots.{name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API, consumers and outbox relay")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first")
+    sub.add_parser("migrate", help="apply the database migrations")
+    revision = sub.add_parser("revision", help="write a new migration (autogenerate)")
+    revision.add_argument("-m", "--message", required=True)
+    dead = sub.add_parser("dead-letters", help="list or replay parked messages")
+    dead.add_argument("action", choices=["list", "replay"])
+    dead.add_argument("ids", nargs="*", type=int, help="ids to replay (default: all)")
+    dead.add_argument("--all", action="store_true", help="list replayed ones too")
+    token = sub.add_parser("token", help="print a signed development token")
+    token.add_argument("--sub", default="dev-admin")
+    token.add_argument("--role", default="platform_admin", choices=sorted(ROLE_RANK))
+    token.add_argument("--org", default="000000000000")
+    token.add_argument("--hours", type=float, default=12)
+    return parser
+
+
+async def _dead_letters(settings: ServiceSettings, action: str, ids: list[int], every: bool) -> int:
+    db = Database(settings.database_url)
+    try:
+        if action == "list":
+            for row in await list_dead_letters(db, include_replayed=every):
+                print(json.dumps(row, default=str, ensure_ascii=False))
+            return 0
+        nc = await connect_nats(settings.nats_url, name=f"grassroots-{settings.SERVICE}-cli")
+        try:
+            count = await replay_dead_letters(db, nc.jetstream(), ids or None)
+        finally:
+            await nc.drain()
+        print(f"replayed {count} message(s)")
+        return 0
+    finally:
+        await db.dispose()
+
+
+def run(spec: ServiceSpec, argv: list[str] | None = None) -> int:
+    """Entry point of `python -m grassroots.<service>`."""
+    args = _parser(spec.name).parse_args(argv)
+    settings = spec.settings_factory()
+    configure_logging(spec.name, settings.log_level, as_json=settings.log_json)
+    if args.command == "migrate" or (args.command == "serve" and args.migrate):
+        spec.migrate(settings)
+        if args.command == "migrate":
+            print(f"{spec.name}: database is at the newest revision")
+            return 0
+    if args.command == "serve":
+        app = spec.app_factory(settings)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        return 0
+    if args.command == "revision":
+        from alembic import command
+
+        config = migrate.alembic_config(settings.database_url, spec.versions_dir, spec.metadata_ref)
+        first = not any(spec.versions_dir.glob("*.py"))
+        spec.migrate(settings)
+        command.revision(
+            config,
+            message=args.message,
+            autogenerate=True,
+            head="base" if first else f"{spec.name}@head",
+            branch_label=spec.name if first else None,
+            version_path=str(spec.versions_dir),
+        )
+        return 0
+    if args.command == "dead-letters":
+        return asyncio.run(_dead_letters(settings, args.action, args.ids, args.all))
+    if args.command == "token":
+        print(
+            issue_token(
+                settings.jwt_secret,
+                sub=args.sub,
+                role=args.role,
+                org=args.org,
+                ttl=timedelta(hours=args.hours),
+            )
+        )
+        return 0
+    print(f"unknown command {args.command}", file=sys.stderr)
+    return 2

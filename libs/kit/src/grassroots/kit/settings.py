@@ -1,0 +1,74 @@
+"""Settings shared by every service: environment variables with the `GR_` prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from grassroots.contracts.area import filter_prefix
+
+DEV_JWT_SECRET = "grassroots-development-secret-change-me"  # noqa: S105 (refused in production)
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings; each service subclasses it and adds its database URL and port."""
+
+    model_config = SettingsConfigDict(env_prefix="GR_", extra="ignore", populate_by_name=True)
+
+    SERVICE: ClassVar[str] = "service"
+    DEFAULT_PORT: ClassVar[int] = 8000
+
+    env: Literal["development", "test", "production"] = "development"
+    nats_url: str = "nats://127.0.0.1:4222"
+    jwt_secret: str = DEV_JWT_SECRET
+    area_filter: str = ""
+    log_level: str = "INFO"
+    log_json: bool = True
+    var_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    max_body_bytes: int = 10 * 1024 * 1024
+    outbox_batch_size: int = Field(default=1000, ge=1, le=20000)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    outbox_keep_days: int = Field(default=7, ge=0)
+    consumer_max_deliver: int = Field(default=5, ge=1)
+    consumer_backoff_seconds: list[float] = Field(default_factory=lambda: [1.0, 5.0, 30.0, 120.0])
+    consumer_ack_wait_seconds: float = 30.0
+    consumer_batch_size: int = Field(default=64, ge=1)
+    run_relay: bool = True
+    run_consumers: bool = True
+
+    @field_validator("area_filter")
+    @classmethod
+    def _valid_filter(cls, value: str) -> str:
+        filter_prefix(value)
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> ServiceSettings:
+        if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("GR_JWT_SECRET must be set in production (the dev default is refused)")
+        return self
+
+    @property
+    def area_prefix(self) -> str:
+        """The area-code prefix this deployment is narrowed to ('' for every area)."""
+        return filter_prefix(self.area_filter)
+
+    @property
+    def database_url(self) -> str:
+        """The service's own database URL (`GR_<SERVICE>_DATABASE_URL`, else embedded SQLite)."""
+        configured: str | None = getattr(self, f"{self.SERVICE}_database_url", None)
+        return configured or self.default_sqlite_url()
+
+    @property
+    def port(self) -> int:
+        """The HTTP port (`GR_<SERVICE>_PORT`)."""
+        configured: int | None = getattr(self, f"{self.SERVICE}_port", None)
+        return configured or self.DEFAULT_PORT
+
+    def default_sqlite_url(self) -> str:
+        """The embedded default: one SQLite file per service under `var/`."""
+        return f"sqlite+aiosqlite:///{self.var_dir / (self.SERVICE + '.db')}"

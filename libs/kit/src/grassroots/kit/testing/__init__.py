@@ -1,0 +1,1 @@
+"""Test harness: throwaway nats-server and PostgreSQL processes, running services, tokens."""

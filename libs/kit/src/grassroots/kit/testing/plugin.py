@@ -1,0 +1,48 @@
+"""pytest plugin: real nats-server and PostgreSQL for every test that asks for them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from grassroots.kit.testing.servers import NatsServer, PostgresServer
+from grassroots.kit.testing.services import DatabaseFactory
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the session."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def databases(postgres_server: PostgresServer) -> DatabaseFactory:
+    """Fresh migrated databases per test, cloned from per-service templates."""
+    return DatabaseFactory(postgres_server)
+
+
+@pytest.fixture
+def nats_server() -> Iterator[NatsServer]:
+    """A nats-server with JetStream of this test's own (stop and restart it at will)."""
+    server = NatsServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+async def nats_client(nats_server: NatsServer) -> AsyncIterator[object]:
+    """A plain nats-py client on the test's server."""
+    import nats
+
+    client = await nats.connect(nats_server.url)
+    try:
+        yield client
+    finally:
+        await client.close()

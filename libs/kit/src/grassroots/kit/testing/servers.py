@@ -1,0 +1,201 @@
+"""Real servers for tests and benchmarks: nats-server with JetStream and a PostgreSQL cluster.
+
+Each runs on a free port with a throwaway store, so a fault test can stop and restart it.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+class HarnessError(RuntimeError):
+    """A server the tests need is missing or would not start."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    """Block until something accepts connections on `port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise HarnessError(f"nothing answered on port {port} within {timeout}s")
+
+
+def port_is_free(port: int) -> bool:
+    """True when no process listens on `port`."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def find_nats_server() -> str:
+    """Path of the nats-server binary (PATH, then Debian's /usr/sbin)."""
+    found = shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin:/usr/bin")
+    if not found:
+        raise HarnessError("nats-server not found: install it (apt-get install nats-server)")
+    return found
+
+
+def find_postgres_bindir() -> Path:
+    """Folder of initdb/pg_ctl: GR_PG_BINDIR, pg_config, or Debian's newest version folder."""
+    configured = os.environ.get("GR_PG_BINDIR")
+    if configured:
+        return Path(configured)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
+    )
+    if candidates:
+        return Path(candidates[-1])
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).resolve().parent
+    raise HarnessError("PostgreSQL server binaries not found: apt-get install postgresql")
+
+
+class NatsServer:
+    """A nats-server -js on a free port, store in a temp folder; stop/start keep the store."""
+
+    def __init__(self, port: int | None = None, store_dir: Path | None = None) -> None:
+        self.port = port or free_port()
+        self._tmp = None if store_dir else tempfile.TemporaryDirectory(prefix="gr-nats-")
+        self.store_dir = store_dir or Path(self._tmp.name)  # type: ignore[union-attr]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Client URL."""
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> NatsServer:
+        """Start and wait until it accepts clients."""
+        self.process = subprocess.Popen(
+            [
+                find_nats_server(),
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-sd",
+                str(self.store_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (the store stays for a restart)."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def close(self) -> None:
+        """Stop and delete the store."""
+        self.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster (initdb into a temp folder, pg_ctl on a free port)."""
+
+    def __init__(self, *, fsync: bool = False) -> None:
+        self.port = free_port()
+        self.fsync = fsync
+        self._tmp = tempfile.TemporaryDirectory(prefix="gr-pg-")
+        self.root = Path(self._tmp.name)
+        self.data_dir = self.root / "data"
+        self.socket_dir = self.root / "sock"
+        self.bindir = find_postgres_bindir()
+        self._as_postgres = os.geteuid() == 0
+
+    def _run(self, *args: str) -> None:
+        command = list(args)
+        if self._as_postgres:
+            # PostgreSQL refuses to run as root: run its tools as the postgres user.
+            command = ["runuser", "-u", "postgres", "--", *command]
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise HarnessError(f"{' '.join(args[:2])} failed: {result.stderr or result.stdout}")
+
+    def start(self) -> PostgresServer:
+        """initdb (first time) and start; waits until it accepts connections."""
+        if not self.data_dir.exists():
+            self.socket_dir.mkdir(parents=True)
+            if self._as_postgres:
+                shutil.chown(self.root, "postgres")
+                shutil.chown(self.socket_dir, "postgres")
+            self._run(
+                str(self.bindir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            )
+        options = (
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
+            f"-c max_connections=300 -c fsync={'on' if self.fsync else 'off'} "
+            f"-c synchronous_commit={'on' if self.fsync else 'off'} -c full_page_writes=off"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        """Stop quickly (the data folder stays for a restart)."""
+        if self.data_dir.exists():
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "stop")
+
+    def close(self) -> None:
+        """Stop and delete everything."""
+        try:
+            self.stop()
+        finally:
+            self._tmp.cleanup()
+
+    def url(self, database: str = "postgres") -> str:
+        """SQLAlchemy async URL of one database."""
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def dsn(self, database: str = "postgres") -> str:
+        """asyncpg DSN of one database."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"

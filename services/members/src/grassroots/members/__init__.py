@@ -1,0 +1,1 @@
+"""Members service: organisation tree and member registry."""

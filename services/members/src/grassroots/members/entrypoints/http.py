@@ -1,0 +1,71 @@
+"""HTTP routes of the members service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from grassroots.contracts.area import area_prefix
+from grassroots.kit.app import Runtime
+from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
+from grassroots.kit.problems import Invalid
+from grassroots.members.service import org_units
+
+router = APIRouter(prefix="/v1", tags=["organisation tree"])
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@router.post("/org-units", status_code=201, response_model=org_units.OrgUnitOut)
+async def create_org_unit(
+    body: org_units.OrgUnitIn, principal: CurrentPrincipal, request: Request
+) -> org_units.OrgUnitOut:
+    """Add an organisation unit to the tree."""
+    runtime = _runtime(request)
+    async with runtime.db.transaction() as session:
+        return await org_units.create_org_unit(
+            session,
+            runtime.outbox,
+            principal,
+            body,
+            deployment_prefix=runtime.settings.area_prefix,
+        )
+
+
+@router.get("/org-units/{unit_id}", response_model=org_units.OrgUnitOut)
+async def get_org_unit(
+    unit_id: str, principal: CurrentPrincipal, request: Request
+) -> org_units.OrgUnitOut:
+    """One organisation unit."""
+    async with _runtime(request).db.read_only() as session:
+        return await org_units.get_org_unit(session, principal, unit_id)
+
+
+@router.get("/org-units", response_model=Page[org_units.OrgUnitOut])
+async def list_org_units(
+    principal: CurrentPrincipal,
+    request: Request,
+    parent_id: Annotated[str | None, Query(max_length=36)] = None,
+    area: Annotated[str | None, Query(pattern=r"^\d{12}$", description="area code")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[org_units.OrgUnitOut]:
+    """Units inside the token's subtree, paged."""
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, str):
+        raise Invalid("cursor", "not a cursor this service issued")
+    async with _runtime(request).db.read_only() as session:
+        items, next_key = await org_units.list_org_units(
+            session,
+            principal,
+            parent_id=parent_id,
+            area_prefix=area_prefix(area) if area else "",
+            limit=limit,
+            after=after,
+        )
+    return Page(items=items, next_cursor=encode_cursor(next_key) if next_key else None)
