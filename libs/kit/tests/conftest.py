@@ -91,7 +91,9 @@ async def probe_db(databases: DatabaseFactory) -> str:
     """A database with the kit tables and the probe's effect table."""
     url = await databases.empty()
     EMPTY_VERSIONS.mkdir(exist_ok=True)
-    await asyncio.to_thread(migrate.upgrade, url, EMPTY_VERSIONS, "grassroots.kit.tables:kit_metadata")
+    await asyncio.to_thread(
+        migrate.upgrade, url, EMPTY_VERSIONS, "grassroots.kit.tables:kit_metadata"
+    )
     db = Database(url)
     async with db.transaction() as session:
         await session.execute(text("CREATE TABLE probe_effects (event_id text, area_code text)"))

@@ -8,7 +8,8 @@ from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import BigInteger, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
@@ -91,6 +92,7 @@ class OutboxRelay:
         poll_seconds: float = 0.5,
         publish_timeout: float = 10.0,
         keep_days: int = 7,
+        workers: int = 3,
     ) -> None:
         self.db = db
         self.js = js
@@ -99,6 +101,7 @@ class OutboxRelay:
         self.poll_seconds = poll_seconds
         self.publish_timeout = publish_timeout
         self.keep_days = keep_days
+        self.workers = workers
         self._wake = asyncio.Event()
         self._stopping = False
         db.on_commit(self._wake.set)
@@ -108,13 +111,18 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Publish until stopped; on any error wait a little and try again."""
+        """Publish until stopped; on PostgreSQL several workers overlap database and NATS work."""
+        workers = 1 if self.db.is_sqlite else self.workers
+        await asyncio.gather(*(self._work(housekeeper=i == 0) for i in range(workers)))
+
+    async def _work(self, *, housekeeper: bool) -> None:
+        """One worker: publish batches until stopped; on any error wait a little and retry."""
         last_housekeeping = 0.0
         loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
                 published = await self.publish_batch()
-                if loop.time() - last_housekeeping > 5:
+                if housekeeper and loop.time() - last_housekeeping > 5:
                     await self.housekeeping()
                     last_housekeeping = loop.time()
             except asyncio.CancelledError:
@@ -171,9 +179,12 @@ class OutboxRelay:
 
     @staticmethod
     async def _mark_sent(session: AsyncSession, ids: list[int]) -> None:
-        await session.execute(
-            update(outbox).where(outbox.c.id.in_(ids)).values(published_at=utcnow())
-        )
+        if session.get_bind().dialect.name == "postgresql":
+            # One array parameter instead of thousands of bound ids.
+            matches = outbox.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+        else:
+            matches = outbox.c.id.in_(ids)
+        await session.execute(update(outbox).where(matches).values(published_at=utcnow()))
 
     async def housekeeping(self) -> None:
         """Refresh the backlog gauges and drop rows published long ago."""

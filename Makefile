@@ -1,0 +1,44 @@
+# Grassroots: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: run test lint types imports unit component integration bench docs sync uv clean
+
+uv:
+	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || { \
+	  echo "[grassroots] installing uv"; \
+	  python3 -m pip install --quiet uv 2>/dev/null || python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet --break-system-packages --user uv; }
+
+sync: uv
+	@uv sync --frozen --quiet
+
+run: sync
+	@uv run --frozen python scripts/run.py
+
+lint: sync
+	uv run --frozen ruff check .
+	uv run --frozen ruff format --check .
+
+types: sync
+	uv run --frozen mypy libs services scripts bench
+
+imports: sync
+	uv run --frozen lint-imports
+
+test: lint types imports
+	uv run --frozen pytest -m "not slow"
+
+unit: sync
+	uv run --frozen pytest -m "not component and not integration and not slow"
+
+bench: sync
+	uv run --frozen python -m bench
+
+docs: sync
+	uv run --frozen python -m grassroots.contracts.schemas write libs/contracts/schemas
+	uv run --frozen python -m grassroots.contracts.asyncapi > docs/asyncapi.json
+	@echo "[grassroots] schemas and docs/asyncapi.json regenerated"
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The performance suite: `make bench` prints `name=value` lines."""

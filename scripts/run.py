@@ -1,0 +1,223 @@
+"""`make run`: the whole platform on this machine, on embedded defaults, with a demo county.
+
+Finds NATS (or starts a local JetStream nats-server under var/), migrates each service's
+SQLite database, starts the four services, loads the demo county once, prints the URLs,
+and on Ctrl-C stops everything it started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVICES = {"members": 8001, "requests": 8002, "notifications": 8003, "evaluation": 8004}
+
+
+def say(message: str) -> None:
+    """Progress for the person at the terminal."""
+    print(f"[grassroots] {message}", flush=True)
+
+
+def answers(host: str, port: int) -> bool:
+    """True when something accepts TCP connections at host:port."""
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def jetstream_enabled(url: str) -> bool:
+    """True when the NATS server at `url` has JetStream."""
+    import nats
+
+    async def probe() -> bool:
+        nc = await nats.connect(url, connect_timeout=3, max_reconnect_attempts=0)
+        try:
+            await nc.jetstream().account_info()
+            return True
+        except Exception:
+            return False
+        finally:
+            await nc.close()
+
+    return asyncio.run(probe())
+
+
+def nats_binary() -> str:
+    """nats-server's path; installs the Debian package where apt is available."""
+    found = shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin")
+    if found:
+        return found
+    if shutil.which("apt-get"):
+        say("nats-server is missing: installing the Debian package nats-server")
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=False)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "nats-server"], check=True)
+        found = shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin")
+        if found:
+            return found
+    sys.exit(
+        "nats-server not found. Install it (Debian/Ubuntu: `sudo apt-get install nats-server`; "
+        "elsewhere see https://docs.nats.io) or point GR_NATS_URL at a JetStream server."
+    )
+
+
+class Platform:
+    """The processes `make run` started, stopped in reverse order."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.var_dir = var_dir
+        self.processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def spawn(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
+        """Start a child in its own session (we, not the terminal, decide when it stops)."""
+        handle = log.open("ab")
+        process = subprocess.Popen(
+            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append((name, process))
+
+    def stop(self) -> None:
+        """SIGTERM everything (services first, NATS last), then SIGKILL stragglers."""
+        # A second Ctrl-C (or the one `uv run` forwards) must not cut the shutdown short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for name, process in reversed(self.processes):
+            if process.poll() is None:
+                say(f"stopping {name}")
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _name, process in reversed(self.processes):
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def check_alive(self) -> None:
+        """Exit when a child died on its own."""
+        for name, process in self.processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {process.returncode}; see var/logs")
+
+
+def wait_ready(url: str, timeout: float = 60.0, platform: Platform | None = None) -> None:
+    """Poll a /readyz until it answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if platform is not None:
+            platform.check_alive()
+        try:
+            with urlopen(url, timeout=2) as response:  # noqa: S310 (local URL)
+                if response.status == 200:
+                    return
+        except (URLError, OSError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not become ready within {timeout}s")
+
+
+def main() -> int:
+    """Start everything; block until Ctrl-C; stop everything."""
+    var_dir = Path(os.environ.get("GR_VAR_DIR", ROOT / "var")).resolve()
+    logs = var_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    nats_url = os.environ.get("GR_NATS_URL", "nats://127.0.0.1:4222")
+    parsed = urlparse(nats_url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 4222
+    env = {**os.environ, "GR_NATS_URL": nats_url, "GR_VAR_DIR": str(var_dir)}
+    env.setdefault("GR_LOG_JSON", "true")
+    ports = {
+        name: int(env.get(f"GR_{name.upper()}_PORT", default)) for name, default in SERVICES.items()
+    }
+    busy = [f"{name}:{p}" for name, p in ports.items() if answers("127.0.0.1", p)]
+    if busy:
+        sys.exit(
+            f"ports already in use: {', '.join(busy)} "
+            "(stop the other process or set GR_<SERVICE>_PORT)"
+        )
+
+    platform = Platform(var_dir)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if answers(host, port):
+            if not jetstream_enabled(nats_url):
+                sys.exit(f"the NATS server at {nats_url} has no JetStream; start it with -js")
+            say(f"using the NATS server already answering at {nats_url}")
+        else:
+            store = var_dir / "nats"
+            store.mkdir(parents=True, exist_ok=True)
+            say(f"starting nats-server -js on {host}:{port} (store {store})")
+            platform.spawn(
+                "nats-server",
+                [nats_binary(), "-js", "-a", host, "-p", str(port), "-sd", str(store)],
+                env,
+                logs / "nats.log",
+            )
+            deadline = time.monotonic() + 15
+            while not answers(host, port):
+                platform.check_alive()
+                if time.monotonic() > deadline:
+                    raise RuntimeError("nats-server did not start; see var/logs/nats.log")
+                time.sleep(0.1)
+        python = sys.executable
+        for name in SERVICES:
+            say(f"migrating {name}")
+            subprocess.run(
+                [python, "-m", f"grassroots.{name}", "migrate"],
+                env={**env, "GR_LOG_JSON": "false"},
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=(logs / "migrations.log").open("ab"),
+            )
+        for name in SERVICES:
+            platform.spawn(
+                name,
+                [python, "-m", f"grassroots.{name}", "serve"],
+                {**env, f"GR_{name.upper()}_PORT": str(ports[name])},
+                logs / f"{name}.log",
+            )
+        for name in SERVICES:
+            wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", platform=platform)
+        say("all four services are ready")
+        subprocess.run([python, str(ROOT / "scripts" / "demo.py")], env=env, check=True)
+        print()
+        for name in SERVICES:
+            base = f"http://127.0.0.1:{ports[name]}"
+            say(f"{name:<14} {base}/docs   {base}/metrics")
+        say(f"NATS           {nats_url}  (subscribe to e.g. gr.requests.v1.*.23.03.21.>)")
+        say(f"logs           {logs}")
+        say("a development token: uv run python -m grassroots.members token")
+        say("press Ctrl-C to stop")
+        while True:
+            platform.check_alive()
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print()
+        say("stopping")
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        say(f"failed: {exc}")
+        platform.stop()
+        return 1
+    platform.stop()
+    say("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
