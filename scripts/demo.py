@@ -1,13 +1,18 @@
 """Load the demo county (Jidong, 230321000000, of seed 000) through the public APIs, once.
 
 Idempotent: what already exists is found and left alone, so a second run adds nothing.
+The organisation tree is loaded here; each service's demo data lives in
+`scripts/demo_<service>.py`, whose `load(ctx: DemoContext)` runs afterwards, in the
+order members, requests, notifications, evaluation.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +24,36 @@ from grassroots.kit.settings import DEV_JWT_SECRET
 DATA = json.loads((Path(__file__).parent / "demo_county.json").read_text(encoding="utf-8"))
 
 
-def _members_url() -> str:
-    return f"http://127.0.0.1:{os.environ.get('GR_MEMBERS_PORT', '8001')}"
+SERVICE_ORDER = ["members", "requests", "notifications", "evaluation"]
+DEFAULT_PORTS = {"members": 8001, "requests": 8002, "notifications": 8003, "evaluation": 8004}
+
+
+def service_url(name: str) -> str:
+    """Base URL of a local service, honouring `GR_<SERVICE>_PORT`."""
+    return f"http://127.0.0.1:{os.environ.get(f'GR_{name.upper()}_PORT', DEFAULT_PORTS[name])}"
+
+
+@dataclass
+class DemoContext:
+    """What the per-service demo loaders get: tokens, URLs and the units by area code."""
+
+    secret: str
+    units_by_area: dict[str, list[dict[str, Any]]]
+    county_area: str = "230321000000"
+    report: list[str] = field(default_factory=list)
+
+    def headers(
+        self, role: str = "platform_admin", org: str = "000000000000", sub: str = "demo-loader"
+    ) -> dict[str, str]:
+        """Authorization header for a token of that role and scope."""
+        token = issue_token(self.secret, sub=sub, role=role, org=org)  # type: ignore[arg-type]
+        return {"Authorization": f"Bearer {token}"}
+
+    def client(self, service: str, **headers_args: str) -> httpx.Client:
+        """An HTTP client for one service with a token."""
+        return httpx.Client(
+            base_url=service_url(service), headers=self.headers(**headers_args), timeout=60
+        )
 
 
 class Loader:
@@ -63,7 +96,8 @@ def load() -> None:
     secret = os.environ.get("GR_JWT_SECRET", DEV_JWT_SECRET)
     token = issue_token(secret, sub="demo-loader", role="platform_admin")
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=_members_url(), headers=headers, timeout=30) as client:
+    tree: dict[str, list[dict[str, Any]]] = {}
+    with httpx.Client(base_url=service_url("members"), headers=headers, timeout=30) as client:
         loader = Loader(client)
         county = DATA["county"]
         county_id = loader.ensure_unit({**county, "tier": "county"})
@@ -87,11 +121,24 @@ def load() -> None:
                         "parent_id": town_id,
                     }
                 )
+        for area in [county["area_code"], *(t["area_code"] for t in DATA["townships"])]:
+            tree[area] = loader.units_by_area(area)
+        for town in DATA["townships"]:
+            for village in town["villages"]:
+                tree[village["area_code"]] = loader.units_by_area(village["area_code"])
     print(
         f"[grassroots] demo county {county['area_code']}: "
         f"{loader.created} organisation units created, {loader.found} already there",
         flush=True,
     )
+    ctx = DemoContext(secret=secret, units_by_area=tree)
+    here = Path(__file__).parent
+    for name in SERVICE_ORDER:
+        if (here / f"demo_{name}.py").exists():
+            module = importlib.import_module(f"demo_{name}")
+            module.load(ctx)
+    for line in ctx.report:
+        print(f"[grassroots] demo: {line}", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from pydantic import BaseModel, Field
+
 from grassroots.contracts.events.base import AggregateEvent, register
+
+
+class PublishedEntry(BaseModel):
+    """One line of a published ranking or result (organisations only: public by nature)."""
+
+    org_unit_id: str | None = None
+    member_id: str | None = None
+    rank: int | None = None
+    score: float | None = None
+    grade: str | None = None
 
 
 class EvaluationPublished(AggregateEvent):
@@ -17,6 +29,7 @@ class EvaluationPublished(AggregateEvent):
     parent_org_unit_id: str
     period: str
     scheme: str | None = None
+    entries: list[PublishedEntry] = Field(default_factory=list)
 
 
 register(EvaluationPublished)

@@ -51,6 +51,8 @@ class MemberRegistered(_MemberEvent):
     stage: MemberStage
     skills: list[str] = Field(default_factory=list)
     in_service: bool = False
+    # Service duties held in the unit, e.g. supervisor (督办员), handler, proxy_agent, secretary.
+    duties: list[str] = Field(default_factory=list)
 
 
 class MemberUpdated(_MemberEvent):
@@ -60,6 +62,7 @@ class MemberUpdated(_MemberEvent):
     stage: MemberStage
     skills: list[str] = Field(default_factory=list)
     in_service: bool = False
+    duties: list[str] = Field(default_factory=list)
 
 
 class MemberTransferred(_MemberEvent):

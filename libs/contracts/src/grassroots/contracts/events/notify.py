@@ -13,7 +13,10 @@ class _NotifyCommand(EventData):
 
 
 class ContactUpserted(_NotifyCommand):
-    """Contact details of a citizen or member, for the notifications service only."""
+    """Contact details of a citizen or member, for the notifications service only.
+
+    Recipient ids: `citizen:<request_id>` for a citizen, `member:<member_id>` for a member.
+    """
 
     NAME: ClassVar[str] = "contact_upserted"
     recipient_id: str
@@ -25,6 +28,8 @@ class ContactUpserted(_NotifyCommand):
     # For a citizen: the request this contact belongs to and its tracking code.
     request_id: str | None = None
     tracking_code: str | None = None
+    # Whether the person agreed to be named on the public board (公示栏).
+    public_name_consent: bool = False
 
 
 class ContactErased(_NotifyCommand):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.base import AggregateEvent, register
 
@@ -33,6 +35,7 @@ class _RequestEvent(AggregateEvent):
     service_code: str
     status: RequestStatus
     due_at: datetime | None = None
+    handler_member_id: str | None = None
 
 
 class RequestSubmitted(_RequestEvent):
@@ -61,7 +64,6 @@ class RequestStarted(_RequestEvent):
     """The handler started work."""
 
     NAME: ClassVar[str] = "started"
-    handler_member_id: str | None = None
 
 
 class RequestEscalated(_RequestEvent):
@@ -110,7 +112,22 @@ class RequestClosed(_RequestEvent):
     NAME: ClassVar[str] = "closed"
 
 
+class VisitLogged(AggregateEvent):
+    """A cadre logged a household visit (三访); problems found became requests."""
+
+    DOMAIN: ClassVar[str] = "requests"
+    NAME: ClassVar[str] = "visit_logged"
+    visit_id: str
+    visitor_member_id: str
+    org_unit_id: str
+    area_code: AreaCode
+    kind: Literal["contact", "home", "patrol"]
+    visited_at: datetime
+    problem_request_ids: list[str] = Field(default_factory=list)
+
+
 register(
+    VisitLogged,
     RequestSubmitted,
     RequestAccepted,
     RequestAssigned,
