@@ -75,3 +75,12 @@ def test_the_directory_check_reports_an_incompatible_committed_change(tmp_path: 
     schema["properties"]["legacy_field"] = {"type": "string"}
     file.write_text(json.dumps(schema))
     assert check_directory(tmp_path) == ["gr.requests.escalated.v1: legacy_field: field removed"]
+
+
+def test_the_committed_asyncapi_document_is_current() -> None:
+    from grassroots.contracts.asyncapi import build_document
+
+    committed = json.loads((Path(__file__).parents[3] / "docs" / "asyncapi.json").read_text())
+    assert committed == json.loads(json.dumps(build_document())), "run `make docs`"
+    addresses = {c["address"] for c in committed["channels"].values()}
+    assert "gr.requests.v1.escalated.{pp}.{cc}.{dd}.{ttt}.{vvv}" in addresses
