@@ -44,6 +44,8 @@ async def test_the_correlation_id_travels_from_http_into_the_event(
         await eventually(published)
         message = await js.get_msg(MEMBERS.name, 1)
         await nc.close()
+    assert message.data is not None
+    assert message.headers is not None
     event = json.loads(message.data)
     assert message.subject == "gr.members.v1.org_unit_created.23.03.21.000.000"
     assert message.headers["Nats-Msg-Id"] == event["id"]
