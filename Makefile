@@ -21,7 +21,7 @@ lint: sync
 	uv run --frozen ruff format --check .
 
 types: sync
-	uv run --frozen mypy libs services scripts bench
+	uv run --frozen mypy libs services scripts bench tests
 
 imports: sync
 	uv run --frozen lint-imports

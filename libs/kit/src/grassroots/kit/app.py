@@ -60,10 +60,12 @@ class Runtime:
         while True:
             try:
                 self.nc = await connect_nats(
-                    self.settings.nats_url, name=f"grassroots-{self.service}-relay"
+                    self.settings.nats_url,
+                    name=f"grassroots-{self.service}-relay",
+                    inbox_prefix=self.settings.nats_inbox_prefix,
                 )
                 js = self.nc.jetstream()
-                await ensure_streams(js)
+                await ensure_streams(js, replicas=self.settings.nats_stream_replicas)
                 if self.consumers.specs:
                     await self.broker.start()
                     self._broker_started = True
@@ -71,7 +73,7 @@ class Runtime:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("waiting for NATS at %s: %s", self.settings.nats_url, exc)
+                log.warning("waiting for NATS at %s: %s", self.settings.nats_url_redacted, exc)
                 if self.nc is not None:
                     with suppress(Exception):
                         await self.nc.close()

@@ -65,7 +65,11 @@ async def _dead_letters(settings: ServiceSettings, action: str, ids: list[int], 
             for row in await list_dead_letters(db, include_replayed=every):
                 print(json.dumps(row, default=str, ensure_ascii=False))
             return 0
-        nc = await connect_nats(settings.nats_url, name=f"grassroots-{settings.SERVICE}-cli")
+        nc = await connect_nats(
+            settings.nats_url,
+            name=f"grassroots-{settings.SERVICE}-cli",
+            inbox_prefix=settings.nats_inbox_prefix,
+        )
         try:
             count = await replay_dead_letters(db, nc.jetstream(), ids or None)
         finally:

@@ -66,11 +66,12 @@ def durable_name(service: str, consumer: str, area_filter: str) -> str:
     return f"{base}_{area_filter.replace('.', '_')}" if area_filter else base
 
 
-async def connect_nats(url: str, *, name: str) -> NatsClient:
+async def connect_nats(url: str, *, name: str, inbox_prefix: str = "_INBOX") -> NatsClient:
     """A nats-py connection that keeps reconnecting for ever."""
     return await nats.connect(
-        url,
+        url.split(","),
         name=name,
+        inbox_prefix=inbox_prefix,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         allow_reconnect=True,
@@ -79,10 +80,13 @@ async def connect_nats(url: str, *, name: str) -> NatsClient:
     )
 
 
-async def ensure_streams(js: Any, specs: tuple[StreamSpec, ...] = ALL_STREAMS) -> None:
+async def ensure_streams(
+    js: Any, specs: tuple[StreamSpec, ...] = ALL_STREAMS, *, replicas: int = 1
+) -> None:
     """Create the domain streams (file storage, limits retention) if they do not exist."""
     for spec in specs:
         config = StreamConfig(
+            num_replicas=replicas,
             name=spec.name,
             subjects=list(spec.subjects),
             description=spec.description,
@@ -137,6 +141,7 @@ class EventConsumers:
             config=config,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_undecoded,
+            inbox_prefix=f"{self.settings.nats_inbox_prefix}.".encode(),
             title=f"{self.service}.{spec.name}",
         )
         async def on_message(body: bytes, message: NatsMessage) -> None:
@@ -156,7 +161,7 @@ class EventConsumers:
             event = CloudEvent.from_json_bytes(raw.data)
         except ValidationError as exc:
             # An unreadable message will never succeed: park it at once.
-            await self.park(consumer, raw.subject, None, None, raw.data, f"unreadable: {exc}", 1)
+            await self.park(spec, raw.subject, None, None, raw.data, f"unreadable: {exc}", 1)
             return
         handler = spec.handlers.get(event.type)
         if handler is None:
@@ -182,7 +187,7 @@ class EventConsumers:
             )
             if delivered >= self.settings.consumer_max_deliver:
                 await self.park(
-                    consumer, raw.subject, event.id, event.type, raw.data, repr(exc), delivered
+                    spec, raw.subject, event.id, event.type, raw.data, repr(exc), delivered
                 )
                 return
             await message.nack(delay=self.backoff(delivered))
@@ -192,7 +197,7 @@ class EventConsumers:
 
     async def park(
         self,
-        consumer: str,
+        spec: ConsumerSpec,
         subject: str,
         event_id: str | None,
         event_type: str | None,
@@ -201,6 +206,7 @@ class EventConsumers:
         deliveries: int,
     ) -> None:
         """Store a message that cannot be handled, for an operator to inspect and replay."""
+        consumer = self.durable(spec)
         async with self.db.transaction() as session:
             await session.execute(
                 insert(dead_letters).values(
@@ -214,7 +220,7 @@ class EventConsumers:
                     created_at=utcnow(),
                 )
             )
-        metrics.EVENTS_DEAD_LETTERED.labels(self.service, consumer).inc()
+        metrics.EVENTS_DEAD_LETTERED.labels(self.service, spec.name).inc()
         log.error(
             "dead-lettered %s for consumer %s after %d deliveries",
             event_id,
@@ -243,7 +249,8 @@ class EventConsumers:
 def build_broker(settings: ServiceSettings) -> NatsBroker:
     """A FastStream NATS broker that reconnects for ever."""
     return NatsBroker(
-        settings.nats_url,
+        settings.nats_url.split(","),
+        inbox_prefix=settings.nats_inbox_prefix,
         name=f"grassroots-{settings.SERVICE}",
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +12,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from grassroots.contracts.area import filter_prefix
 
 DEV_JWT_SECRET = "grassroots-development-secret-change-me"  # noqa: S105 (refused in production)
+
+
+def redact_url(url: str) -> str:
+    """`scheme://user:secret@host` → `scheme://user:***@host` (also for lists of URLs)."""
+    parts = []
+    for one in url.split(","):
+        parsed = urlsplit(one)
+        if parsed.password:
+            netloc = f"{parsed.username}:***@{parsed.hostname}"
+            if parsed.port:
+                netloc += f":{parsed.port}"
+            one = urlunsplit(parsed._replace(netloc=netloc))
+        parts.append(one)
+    return ",".join(parts)
 
 
 class ServiceSettings(BaseSettings):
@@ -23,6 +38,10 @@ class ServiceSettings(BaseSettings):
 
     env: Literal["development", "test", "production"] = "development"
     nats_url: str = "nats://127.0.0.1:4222"
+    # Per-service reply prefix, so NATS permissions can keep each service to its own inboxes
+    # (deploy/nats/nats-server.conf); the default suits an open development server.
+    nats_inbox_prefix: str = "_INBOX"
+    nats_stream_replicas: int = Field(default=1, ge=1, le=5)
     jwt_secret: str = DEV_JWT_SECRET
     area_filter: str = ""
     log_level: str = "INFO"
@@ -51,6 +70,11 @@ class ServiceSettings(BaseSettings):
         if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("GR_JWT_SECRET must be set in production (the dev default is refused)")
         return self
+
+    @property
+    def nats_url_redacted(self) -> str:
+        """The NATS URL without credentials, for logs."""
+        return redact_url(self.nats_url)
 
     @property
     def area_prefix(self) -> str:

@@ -72,7 +72,16 @@ def find_postgres_bindir() -> Path:
 class NatsServer:
     """A nats-server -js on a free port, store in a temp folder; stop/start keep the store."""
 
-    def __init__(self, port: int | None = None, store_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        store_dir: Path | None = None,
+        *,
+        config: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.env = env
         self.port = port or free_port()
         self._tmp = None if store_dir else tempfile.TemporaryDirectory(prefix="gr-nats-")
         self.store_dir = store_dir or Path(self._tmp.name)  # type: ignore[union-attr]
@@ -85,19 +94,15 @@ class NatsServer:
 
     def start(self) -> NatsServer:
         """Start and wait until it accepts clients."""
+        command = [find_nats_server(), "-js", "-a", "127.0.0.1", "-p", str(self.port)]
+        if self.config is not None:
+            # The config names its own store; flags override its address and monitoring port.
+            command += ["-c", str(self.config), "-m", str(free_port())]
+        else:
+            command += ["-sd", str(self.store_dir)]
+        env = {**os.environ, **self.env} if self.env else None
         self.process = subprocess.Popen(
-            [
-                find_nats_server(),
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-sd",
-                str(self.store_dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
         wait_for_port(self.port)
         return self
