@@ -47,7 +47,7 @@ async def nats_server(nats_server: NatsServer) -> AsyncIterator[NatsServer]:
     client = await nats.connect(nats_server.url)
     tap = EventTap()
 
-    async def record(message: nats.aio.msg.Msg) -> None:
+    async def record(message: Any) -> None:
         tap.messages.append((message.subject, message.data))
 
     await client.subscribe("gr.>", cb=record)
