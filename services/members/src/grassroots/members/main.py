@@ -9,20 +9,35 @@ from fastapi import FastAPI
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.settings import ServiceSettings
+from grassroots.members.adapters.crypto import FieldCipher
 from grassroots.members.config import MembersSettings
 from grassroots.members.entrypoints.http import router
+from grassroots.members.entrypoints.members_http import router as members_router
+from grassroots.members.service.gauges import refresh_gauges_lifespan
+from grassroots.members.service.shared import Deps
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     settings = settings or MembersSettings()
+    assert isinstance(settings, MembersSettings)
     runtime = Runtime(settings)
-    return create_app(
+    cipher = FieldCipher(
+        settings.members_encryption_keys,
+        settings.members_encryption_key_id,
+        settings.members_index_key,
+    )
+    app = create_app(
         runtime,
-        [router],
+        [router, members_router],
         title="Grassroots members",
         description="Organisation tree and member registry.",
+        extra_lifespan=refresh_gauges_lifespan(settings.members_stats_refresh_seconds),
     )
+    app.state.deps = Deps(
+        outbox=runtime.outbox, cipher=cipher, deployment_prefix=settings.area_prefix
+    )
+    return app
 
 
 SPEC = ServiceSpec(

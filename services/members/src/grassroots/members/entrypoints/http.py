@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
@@ -67,5 +67,72 @@ async def list_org_units(
             area_prefix=area_prefix(area) if area else "",
             limit=limit,
             after=after,
+        )
+    return Page(items=items, next_cursor=encode_cursor(next_key) if next_key else None)
+
+
+@router.patch("/org-units/{unit_id}", response_model=org_units.OrgUnitOut)
+async def update_org_unit(
+    unit_id: str, body: org_units.OrgUnitPatch, principal: CurrentPrincipal, request: Request
+) -> org_units.OrgUnitOut:
+    """Rename a unit or move it (with its subtree) under another parent; history is kept."""
+    runtime = _runtime(request)
+    async with runtime.db.transaction() as session:
+        return await org_units.update_org_unit(session, runtime.outbox, principal, unit_id, body)
+
+
+@router.get("/org-units/{unit_id}/history", response_model=list[org_units.HistoryOut])
+async def unit_history(
+    unit_id: str, principal: CurrentPrincipal, request: Request
+) -> list[org_units.HistoryOut]:
+    """Every rename and move of a unit."""
+    async with _runtime(request).db.read_only() as session:
+        return await org_units.unit_history(session, principal, unit_id)
+
+
+@router.get("/org-units/{unit_id}/subtree", response_model=Page[org_units.OrgUnitOut])
+async def list_subtree(
+    unit_id: str,
+    principal: CurrentPrincipal,
+    request: Request,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[org_units.OrgUnitOut]:
+    """A unit and every unit under it, in tree order, paged."""
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, str):
+        raise Invalid("cursor", "not a cursor this service issued")
+    async with _runtime(request).db.read_only() as session:
+        items, next_key = await org_units.list_subtree(
+            session, principal, unit_id, limit=limit, after=after
+        )
+    return Page(items=items, next_cursor=encode_cursor(next_key) if next_key else None)
+
+
+@router.post("/org-units/{unit_id}/stations", status_code=201, response_model=org_units.StationOut)
+async def add_station(
+    unit_id: str, body: org_units.StationIn, principal: CurrentPrincipal, request: Request
+) -> org_units.StationOut:
+    """Attach a service station or proxy point to a unit."""
+    async with _runtime(request).db.transaction() as session:
+        return await org_units.add_station(session, principal, unit_id, body)
+
+
+@router.get("/stations", response_model=Page[org_units.StationOut])
+async def list_stations(
+    principal: CurrentPrincipal,
+    request: Request,
+    org_unit: Annotated[str | None, Query(max_length=36)] = None,
+    kind: Literal["service_center", "service_station", "proxy_point"] | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[org_units.StationOut]:
+    """Service stations and proxy points of the token's subtree (or one unit's), paged."""
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, str):
+        raise Invalid("cursor", "not a cursor this service issued")
+    async with _runtime(request).db.read_only() as session:
+        items, next_key = await org_units.list_stations(
+            session, principal, org_unit_id=org_unit, kind=kind, limit=limit, after=after
         )
     return Page(items=items, next_cursor=encode_cursor(next_key) if next_key else None)

@@ -1,0 +1,435 @@
+"""HTTP routes of the member registry."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
+from grassroots.kit.problems import Invalid
+from grassroots.members.domain.lifecycle import Stage
+from grassroots.members.entrypoints.deps import AppDeps, AppRuntime
+from grassroots.members.service import activities, bulk, lifecycle, registry, stats, transfers
+
+router = APIRouter(prefix="/v1")
+UnitParam = Annotated[str, Query(min_length=1, max_length=36, description="organisation unit id")]
+
+
+def _after(cursor: str | None) -> str | None:
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, str):
+        raise Invalid("cursor", "not a cursor this service issued")
+    return after
+
+
+def _page(items: list, next_key: object) -> Page:  # type: ignore[type-arg]
+    return Page(items=items, next_cursor=encode_cursor(next_key) if next_key else None)
+
+
+@router.post("/members", status_code=201, response_model=registry.MemberOut, tags=["members"])
+async def register_member(
+    body: registry.MemberIn, principal: CurrentPrincipal, runtime: AppRuntime, deps: AppDeps
+) -> registry.MemberOut:
+    """Enter a member in the registry (ID number validated, personal data encrypted)."""
+    async with runtime.db.transaction() as session:
+        return await registry.register_member(session, deps, principal, body)
+
+
+@router.get("/members", response_model=Page[registry.MemberOut], tags=["members"])
+async def list_members(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    org_unit: Annotated[str | None, Query(max_length=36)] = None,
+    stage: Stage | None = None,
+    skill: Annotated[str | None, Query(max_length=32)] = None,
+    status: Literal["active", "exited", "erased"] = "active",
+    floating: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[registry.MemberOut]:
+    """Members of the token's subtree (or of one unit's subtree), masked and paged."""
+    async with runtime.db.read_only() as session:
+        items, next_key = await registry.list_members(
+            session,
+            principal,
+            org_unit_id=org_unit,
+            stage=stage,
+            skill=skill,
+            status=status,
+            floating=floating,
+            limit=limit,
+            after=_after(cursor),
+        )
+    return _page(items, next_key)
+
+
+@router.get("/members/floating", response_model=Page[activities.FloatingOut], tags=["floating"])
+async def list_floating(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    org_unit: Annotated[str | None, Query(max_length=36)] = None,
+    destination_area: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[activities.FloatingOut]:
+    """Floating members of the subtree, optionally gone to one destination area."""
+    async with runtime.db.read_only() as session:
+        items, next_key = await activities.list_floating(
+            session,
+            principal,
+            org_unit_id=org_unit,
+            destination_area=destination_area,
+            limit=limit,
+            after=_after(cursor),
+        )
+    return _page(items, next_key)
+
+
+@router.get(
+    "/members/floating/by-destination",
+    response_model=list[activities.DestinationCount],
+    tags=["floating"],
+)
+async def floating_by_destination(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    org_unit: Annotated[str | None, Query(max_length=36)] = None,
+) -> list[activities.DestinationCount]:
+    """How many of the subtree's members float to each destination area."""
+    async with runtime.db.read_only() as session:
+        return await activities.floating_by_destination(session, principal, org_unit_id=org_unit)
+
+
+@router.post("/members/import", response_model=bulk.ImportResult, tags=["import and export"])
+async def import_members(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX; columns = member fields")],
+) -> bulk.ImportResult:
+    """Import members; good rows are committed, bad rows are named and change nothing."""
+    content = await file.read()
+    async with runtime.db.transaction() as session:
+        return await bulk.import_members(session, deps, principal, file.filename or "", content)
+
+
+@router.get("/members/export", tags=["import and export"], response_model=None)
+async def export_members(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    org_unit: UnitParam,
+    format: Literal["csv", "xlsx"] = "csv",
+) -> Response:
+    """A subtree's members with personal data masked, as CSV (streamed) or XLSX."""
+    await bulk.check_export(runtime.db, principal, org_unit)
+    if format == "xlsx":
+        content = await bulk.export_xlsx(runtime.db, principal, org_unit)
+        return Response(
+            content,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="members.xlsx"'},
+        )
+    return StreamingResponse(
+        bulk.export_csv(runtime.db, principal, org_unit),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="members.csv"'},
+    )
+
+
+@router.get("/members/{member_id}", response_model=registry.MemberOut, tags=["members"])
+async def get_member(
+    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime
+) -> registry.MemberOut:
+    """One member, masked."""
+    async with runtime.db.read_only() as session:
+        return await registry.get_member(session, principal, member_id)
+
+
+@router.patch("/members/{member_id}", response_model=registry.MemberOut, tags=["members"])
+async def update_member(
+    member_id: str,
+    body: registry.MemberPatch,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> registry.MemberOut:
+    """Change fields of a member's record."""
+    async with runtime.db.transaction() as session:
+        return await registry.update_member(session, deps, principal, member_id, body)
+
+
+@router.delete("/members/{member_id}", status_code=204, tags=["members"])
+async def erase_member(
+    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime, deps: AppDeps
+) -> Response:
+    """Erase a member's personal data (PIPL deletion)."""
+    async with runtime.db.transaction() as session:
+        await registry.erase_member(session, deps, principal, member_id)
+    return Response(status_code=204)
+
+
+@router.post("/members/{member_id}/reveal", response_model=registry.RevealOut, tags=["members"])
+async def reveal_member(
+    member_id: str,
+    body: registry.RevealIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> registry.RevealOut:
+    """Unmasked ID number and phone (org_admin and above, with a reason; every read is logged)."""
+    async with runtime.db.transaction() as session:
+        return await registry.reveal_member(session, deps, principal, member_id, body)
+
+
+@router.get("/audit/pii-reads", response_model=Page[registry.PiiReadOut], tags=["members"])
+async def list_pii_reads(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    member_id: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[registry.PiiReadOut]:
+    """Who read unmasked personal data, when and why."""
+    after = decode_cursor(cursor)
+    if after is not None and not isinstance(after, int):
+        raise Invalid("cursor", "not a cursor this service issued")
+    async with runtime.db.read_only() as session:
+        items, next_key = await registry.list_pii_reads(
+            session, principal, member_id=member_id, limit=limit, after=after
+        )
+    return _page(items, next_key)
+
+
+@router.post("/members/{member_id}/stage", response_model=registry.MemberOut, tags=["lifecycle"])
+async def change_stage(
+    member_id: str,
+    body: lifecycle.StageChangeIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> registry.MemberOut:
+    """Advance a member one stage, or extend a probation once (illegal moves are 409)."""
+    async with runtime.db.transaction() as session:
+        return await lifecycle.change_stage(session, deps, principal, member_id, body)
+
+
+@router.post("/members/{member_id}/exit", response_model=registry.MemberOut, tags=["lifecycle"])
+async def exit_member(
+    member_id: str,
+    body: lifecycle.ExitIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> registry.MemberOut:
+    """Close a member's record with a reason."""
+    async with runtime.db.transaction() as session:
+        return await lifecycle.exit_member(session, deps, principal, member_id, body)
+
+
+@router.post(
+    "/members/{member_id}/transfers",
+    status_code=201,
+    response_model=transfers.TransferOut,
+    tags=["transfers"],
+)
+async def issue_transfer(
+    member_id: str,
+    body: transfers.TransferIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> transfers.TransferOut:
+    """Issue a transfer letter valid for 90 days."""
+    async with runtime.db.transaction() as session:
+        return await transfers.issue_transfer(session, deps, principal, member_id, body)
+
+
+@router.get("/transfers", response_model=Page[transfers.TransferOut], tags=["transfers"])
+async def list_transfers(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    direction: Literal["incoming", "outgoing", "any"] = "any",
+    status: Literal["issued", "accepted", "rejected", "revoked", "expired"] | None = None,
+    overdue: bool = False,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[transfers.TransferOut]:
+    """Letters leaving or reaching the token's subtree; `overdue=true` lists open expired ones."""
+    async with runtime.db.read_only() as session:
+        items, next_key = await transfers.list_transfers(
+            session,
+            principal,
+            direction=direction,
+            status=status,
+            overdue=overdue,
+            limit=limit,
+            after=_after(cursor),
+        )
+    return _page(items, next_key)
+
+
+@router.get("/transfers/{transfer_id}", response_model=transfers.TransferOut, tags=["transfers"])
+async def get_transfer(
+    transfer_id: str, principal: CurrentPrincipal, runtime: AppRuntime
+) -> transfers.TransferOut:
+    """One transfer letter."""
+    async with runtime.db.read_only() as session:
+        return await transfers.get_transfer(session, principal, transfer_id)
+
+
+@router.post(
+    "/transfers/{transfer_id}/{action}", response_model=transfers.TransferOut, tags=["transfers"]
+)
+async def decide_transfer(
+    transfer_id: str,
+    action: Literal["accept", "reject", "revoke"],
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+    body: transfers.DecisionIn | None = None,
+) -> transfers.TransferOut:
+    """Accept or reject (receiving side), or revoke (sending side) an issued letter."""
+    async with runtime.db.transaction() as session:
+        return await transfers.decide_transfer(
+            session, deps, principal, transfer_id, action, body or transfers.DecisionIn()
+        )
+
+
+@router.post("/members/{member_id}/flow-out", response_model=registry.MemberOut, tags=["floating"])
+async def flow_out(
+    member_id: str,
+    body: activities.FlowOutIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> registry.MemberOut:
+    """Record that a member left to work or live elsewhere (floating)."""
+    async with runtime.db.transaction() as session:
+        return await activities.flow_out(session, deps, principal, member_id, body)
+
+
+@router.post(
+    "/members/{member_id}/flow-return", response_model=registry.MemberOut, tags=["floating"]
+)
+async def flow_return(
+    member_id: str,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+    body: activities.FlowReturnIn | None = None,
+) -> registry.MemberOut:
+    """Record a floating member's return."""
+    async with runtime.db.transaction() as session:
+        return await activities.flow_return(
+            session, deps, principal, member_id, body or activities.FlowReturnIn()
+        )
+
+
+@router.post(
+    "/members/{member_id}/lost-contact", response_model=registry.MemberOut, tags=["floating"]
+)
+async def set_lost_contact(
+    member_id: str,
+    body: activities.LostContactIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> registry.MemberOut:
+    """Flag or clear loss of contact."""
+    async with runtime.db.transaction() as session:
+        return await activities.set_lost_contact(session, deps, principal, member_id, body)
+
+
+@router.post(
+    "/members/{member_id}/community-checkin",
+    response_model=registry.MemberOut,
+    tags=["in-service members"],
+)
+async def community_checkin(
+    member_id: str,
+    body: activities.CheckInIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> registry.MemberOut:
+    """An in-service member checks in at the residence community."""
+    async with runtime.db.transaction() as session:
+        return await activities.community_checkin(session, deps, principal, member_id, body)
+
+
+@router.post(
+    "/members/{member_id}/posts",
+    status_code=201,
+    response_model=activities.PostOut,
+    tags=["in-service members"],
+)
+async def claim_post(
+    member_id: str,
+    body: activities.PostIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> activities.PostOut:
+    """Claim a service post."""
+    async with runtime.db.transaction() as session:
+        return await activities.claim_post(session, deps, principal, member_id, body)
+
+
+@router.get(
+    "/members/{member_id}/posts",
+    response_model=list[activities.PostOut],
+    tags=["in-service members"],
+)
+async def list_posts(
+    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime
+) -> list[activities.PostOut]:
+    """A member's claimed posts."""
+    async with runtime.db.read_only() as session:
+        return await activities.list_posts(session, principal, member_id)
+
+
+@router.post(
+    "/members/{member_id}/commitments",
+    status_code=201,
+    response_model=activities.CommitmentOut,
+    tags=["in-service members"],
+)
+async def publish_commitment(
+    member_id: str,
+    body: activities.CommitmentIn,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+) -> activities.CommitmentOut:
+    """Publish a public commitment."""
+    async with runtime.db.transaction() as session:
+        return await activities.publish_commitment(session, deps, principal, member_id, body)
+
+
+@router.get(
+    "/members/{member_id}/commitments",
+    response_model=list[activities.CommitmentOut],
+    tags=["in-service members"],
+)
+async def list_commitments(
+    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime
+) -> list[activities.CommitmentOut]:
+    """A member's public commitments."""
+    async with runtime.db.read_only() as session:
+        return await activities.list_commitments(session, principal, member_id)
+
+
+@router.get("/stats/structure", response_model=stats.StructureOut, tags=["statistics"])
+async def structure(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    org_unit: UnitParam,
+    as_of: date | None = None,
+) -> stats.StructureOut:
+    """Structure of a subtree's active members: stage, education, gender, age, floating."""
+    async with runtime.db.read_only() as session:
+        return await stats.structure(session, principal, org_unit, as_of)

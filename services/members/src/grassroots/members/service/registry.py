@@ -1,0 +1,610 @@
+"""Member records: validation, registration, reads (masked), updates, audited reveal, erasure."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from grassroots.contracts.area import AreaCode
+from grassroots.contracts.events.members import MemberExited, MemberRegistered
+from grassroots.kit.auth import Principal
+from grassroots.kit.clock import utcnow
+from grassroots.kit.problems import Conflict, Forbidden, NotFound
+from grassroots.members.adapters.crypto import FieldCipher
+from grassroots.members.adapters.orm import member_skills, members, org_units, pii_reads
+from grassroots.members.adapters.orm import skill_aliases as skill_aliases_table
+from grassroots.members.domain.identity import (
+    IdentityError,
+    check_agreement,
+    mask_id_number,
+    mask_phone,
+    normalise_id_number,
+    normalise_phone,
+    parse_id_number,
+)
+from grassroots.members.domain.lifecycle import PROBATION_MONTHS, Stage
+from grassroots.members.domain.skills import base_aliases, check_duties, normalise_skills
+from grassroots.members.domain.structure import Education
+from grassroots.members.service.shared import (
+    Deps,
+    PendingEvent,
+    contact_erased,
+    contact_upserted,
+    invalid,
+    load_unit,
+    member_updated,
+    record_events,
+)
+
+Degree = Literal["none", "bachelor", "master", "doctorate"]
+Category = Literal[
+    "farmer", "worker", "cadre", "professional", "enterprise", "student", "retired", "other"
+]
+
+
+class MemberIn(BaseModel):
+    """Body of `POST /v1/members` (and one row of an import)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(min_length=1, max_length=32)
+    org_unit_id: str = Field(min_length=1, max_length=36)
+    stage: Stage
+    gender: Literal["male", "female"] | None = None
+    birth_date: date | None = None
+    ethnicity: str | None = Field(default=None, max_length=32)
+    education: Education | None = None
+    degree: Degree | None = None
+    phone: str | None = Field(default=None, max_length=32)
+    stage_since: date | None = None
+    joined_at: date | None = None
+    confirmed_at: date | None = None
+    category: Category | None = None
+    work_unit: str | None = Field(default=None, max_length=200)
+    residence_area: AreaCode | None = None
+    skills: list[str] = Field(default_factory=list, max_length=30)
+    in_service: bool = False
+    duties: list[str] = Field(default_factory=list, max_length=10)
+    public_name_consent: bool = False
+
+
+class MemberPatch(BaseModel):
+    """Body of `PATCH /v1/members/{id}`: only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    ethnicity: str | None = Field(default=None, max_length=32)
+    education: Education | None = None
+    degree: Degree | None = None
+    phone: str | None = Field(default=None, max_length=32)
+    category: Category | None = None
+    work_unit: str | None = Field(default=None, max_length=200)
+    residence_area: AreaCode | None = None
+    skills: list[str] | None = Field(default=None, max_length=30)
+    in_service: bool | None = None
+    duties: list[str] | None = Field(default=None, max_length=10)
+    public_name_consent: bool | None = None
+
+
+class MemberOut(BaseModel):
+    """A member as answered: ID number and phone masked."""
+
+    id: str
+    name: str
+    gender: str
+    birth_date: date
+    ethnicity: str | None
+    education: str | None
+    degree: str | None
+    id_number: str | None
+    phone: str | None
+    org_unit_id: str
+    stage: str
+    stage_since: date
+    probation_months: int
+    status: str
+    exit_reason: str | None
+    joined_at: date | None
+    confirmed_at: date | None
+    category: str | None
+    work_unit: str | None
+    residence_area: str | None
+    skills: list[str]
+    in_service: bool
+    duties: list[str]
+    public_name_consent: bool
+    floating: bool
+    lost_contact: bool
+    community_org_unit_id: str | None
+    version: int
+
+
+class RevealIn(BaseModel):
+    """Body of `POST /v1/members/{id}/reveal`: why the plain values are needed."""
+
+    reason: str = Field(min_length=4, max_length=500)
+
+
+class RevealOut(BaseModel):
+    """Unmasked personal data (every read is recorded)."""
+
+    member_id: str
+    id_number: str | None
+    phone: str | None
+
+
+def member_out(row: Any) -> MemberOut:
+    """The answer for a member row (masked columns only; nothing is decrypted)."""
+    values = dict(row._mapping)
+    values["id_number"] = values.get("id_number_masked")
+    values["phone"] = values.get("phone_masked")
+    return MemberOut.model_validate(values)
+
+
+def county_of(area_code: str) -> str:
+    """The county whose skill vocabulary applies to a unit's area."""
+    return area_code[:6].ljust(12, "0")
+
+
+async def aliases_for(session: AsyncSession, county_area: str) -> dict[str, str]:
+    """The base skill vocabulary plus the county's own aliases."""
+    aliases = base_aliases()
+    rows = await session.execute(
+        select(skill_aliases_table.c.alias, skill_aliases_table.c.skill).where(
+            skill_aliases_table.c.county_area == county_area
+        )
+    )
+    aliases.update({str(alias): str(skill) for alias, skill in rows.all()})
+    return aliases
+
+
+def pydantic_errors(exc: ValidationError) -> list[dict[str, str]]:
+    """Pydantic errors as `{field, message}` pairs."""
+    return [
+        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+        for e in exc.errors()
+    ]
+
+
+def prepare_member(
+    body: MemberIn, aliases: dict[str, str], today: date
+) -> tuple[dict[str, Any], str | None, list[dict[str, str]]]:
+    """Checked column values (plain ID number and phone included), or the errors found."""
+    errors: list[dict[str, str]] = []
+    values: dict[str, Any] = body.model_dump(exclude={"id_number", "phone"})
+    id_number = normalise_id_number(body.id_number)
+    try:
+        facts = parse_id_number(id_number, today=today)
+        check_agreement(facts, gender=body.gender, birth_date=body.birth_date)
+        values["gender"], values["birth_date"] = facts.gender, facts.birth_date
+    except IdentityError as exc:
+        errors.append({"field": exc.field, "message": str(exc)})
+    phone = None
+    if body.phone:
+        try:
+            phone = normalise_phone(body.phone)
+        except IdentityError as exc:
+            errors.append({"field": exc.field, "message": str(exc)})
+    try:
+        values["skills"] = normalise_skills(body.skills, aliases)
+    except ValueError as exc:
+        errors.append({"field": "skills", "message": str(exc)})
+    try:
+        values["duties"] = check_duties(body.duties)
+    except ValueError as exc:
+        errors.append({"field": "duties", "message": str(exc)})
+    for field in ("stage_since", "joined_at", "confirmed_at"):
+        if values.get(field) and values[field] > today:
+            errors.append({"field": field, "message": "lies in the future"})
+    if body.stage == "full" and body.joined_at is None:
+        errors.append({"field": "joined_at", "message": "a full member has a joining date"})
+    values["stage_since"] = (
+        body.stage_since
+        or (body.confirmed_at if body.stage == "full" else None)
+        or (body.joined_at if body.stage == "probationary" else None)
+        or today
+    )
+    values["id_number"] = id_number
+    return values, phone, errors
+
+
+def member_row(
+    member_id: str,
+    values: dict[str, Any],
+    phone: str | None,
+    cipher: FieldCipher,
+    actor: str,
+) -> dict[str, Any]:
+    """The database row of a new member: personal data sealed, masked forms kept."""
+    now = utcnow()
+    id_number = values.pop("id_number")
+    return {
+        **values,
+        "id": member_id,
+        "id_number_enc": cipher.encrypt(id_number, record_id=member_id, field="id_number"),
+        "id_number_hash": cipher.lookup_hash(id_number),
+        "id_number_masked": mask_id_number(id_number),
+        "phone_enc": cipher.encrypt(phone, record_id=member_id, field="phone") if phone else None,
+        "phone_masked": mask_phone(phone) if phone else None,
+        "probation_months": PROBATION_MONTHS,
+        "status": "active",
+        "exit_reason": None,
+        "exited_on": None,
+        "floating": False,
+        "lost_contact": False,
+        "community_org_unit_id": None,
+        "checked_in_at": None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+        "created_by": actor,
+    }
+
+
+def registration_events(
+    row: dict[str, Any], area_code: str, phone: str | None
+) -> list[PendingEvent]:
+    """`member_registered` on gr.members and the contact on gr.notify."""
+    registered = MemberRegistered(
+        member_id=row["id"],
+        org_unit_id=row["org_unit_id"],
+        stage=row["stage"],
+        skills=row["skills"],
+        in_service=row["in_service"],
+        duties=row["duties"],
+        version=1,
+        occurred_at=row["created_at"],
+    )
+    contact = contact_upserted(
+        row["id"],
+        name=row["name"],
+        phone=phone,
+        org_unit_id=row["org_unit_id"],
+        consent=row["public_name_consent"],
+    )
+    return [
+        PendingEvent(registered, area_code, row["id"]),
+        PendingEvent(contact, area_code, row["id"]),
+    ]
+
+
+async def register_member(
+    session: AsyncSession, deps: Deps, principal: Principal, body: MemberIn
+) -> MemberOut:
+    """Enter a member in the registry and record `member_registered` and the contact."""
+    principal.require_role("cadre")
+    unit = await load_unit(session, body.org_unit_id, field="org_unit_id")
+    principal.require_area(unit.area_code)
+    if not unit.area_code.startswith(deps.deployment_prefix):
+        raise Forbidden(f"this deployment serves areas {deps.deployment_prefix}… only")
+    aliases = await aliases_for(session, county_of(unit.area_code))
+    values, phone, errors = prepare_member(body, aliases, utcnow().date())
+    if errors:
+        raise invalid(errors)
+    member_id = str(uuid7())
+    row = member_row(member_id, values, phone, deps.cipher, principal.sub)
+    duplicate = await session.scalar(
+        select(members.c.id).where(members.c.id_number_hash == row["id_number_hash"])
+    )
+    if duplicate:
+        raise Conflict(f"a member with this ID number is already registered ({duplicate})")
+    await session.execute(insert(members).values(**row))
+    if row["skills"]:
+        await session.execute(
+            insert(member_skills), [{"member_id": member_id, "skill": s} for s in row["skills"]]
+        )
+    await record_events(
+        session, deps.outbox, registration_events(row, unit.area_code, phone), principal.sub
+    )
+    return MemberOut.model_validate(
+        {**row, "id_number": row["id_number_masked"], "phone": row["phone_masked"]}
+    )
+
+
+async def load_member(
+    session: AsyncSession, member_id: str, *, for_update: bool = False
+) -> tuple[Any, str]:
+    """The member row and its unit's area code; 404 when unknown."""
+    query = (
+        select(members, org_units.c.area_code.label("unit_area"))
+        .join(org_units, org_units.c.id == members.c.org_unit_id)
+        .where(members.c.id == member_id)
+    )
+    if for_update:
+        query = query.with_for_update(of=members)
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise NotFound(f"no member {member_id}")
+    return row, row.unit_area
+
+
+def require_reader(principal: Principal, row: Any, unit_area: str) -> None:
+    """A member may read their own record; everyone else needs the unit inside their scope."""
+    if principal.role == "member" and principal.sub == row.id:
+        return
+    principal.require_area(unit_area)
+    if principal.role == "member":
+        raise Forbidden("a member may read only their own record")
+
+
+async def get_member(session: AsyncSession, principal: Principal, member_id: str) -> MemberOut:
+    """One member, masked."""
+    row, area = await load_member(session, member_id)
+    require_reader(principal, row, area)
+    return member_out(row)
+
+
+async def list_members(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    org_unit_id: str | None,
+    stage: str | None,
+    skill: str | None,
+    status: str,
+    floating: bool | None,
+    limit: int,
+    after: str | None,
+) -> tuple[list[MemberOut], str | None]:
+    """Members of the caller's subtree (or of one unit's subtree), ordered by id."""
+    principal.require_role("viewer")
+    if principal.role == "member":
+        raise Forbidden("members read their own record at /v1/members/{id}")
+    query = (
+        select(members)
+        .join(org_units, org_units.c.id == members.c.org_unit_id)
+        .where(org_units.c.area_code.startswith(principal.area_prefix))
+        .where(members.c.status == status)
+    )
+    if org_unit_id is not None:
+        unit = await load_unit(session, org_unit_id, field="org_unit")
+        principal.require_area(unit.area_code)
+        query = query.where(org_units.c.path.startswith(unit.path))
+    if stage is not None:
+        query = query.where(members.c.stage == stage)
+    if floating is not None:
+        query = query.where(members.c.floating.is_(floating))
+    if skill is not None:
+        query = query.where(
+            members.c.id.in_(
+                select(member_skills.c.member_id).where(member_skills.c.skill == skill)
+            )
+        )
+    if after is not None:
+        query = query.where(members.c.id > after)
+    rows = (await session.execute(query.order_by(members.c.id).limit(limit + 1))).all()
+    items = [member_out(r) for r in rows[:limit]]
+    return items, items[-1].id if len(rows) > limit else None
+
+
+async def require_active_member(
+    session: AsyncSession, principal: Principal, member_id: str, role: str
+) -> tuple[Any, str]:
+    """Lock an active member whose unit lies in the caller's scope, for a change."""
+    principal.require_role(role)
+    row, area = await load_member(session, member_id, for_update=True)
+    principal.require_area(area)
+    if row.status != "active":
+        raise Conflict(f"the member's record is {row.status}")
+    return row, area
+
+
+async def save_member(session: AsyncSession, member_id: str, changes: dict[str, Any]) -> Any:
+    """Apply changes, bump the version, and return the new row."""
+    await session.execute(
+        update(members)
+        .where(members.c.id == member_id)
+        .values(**changes, version=members.c.version + 1, updated_at=utcnow())
+    )
+    return (await session.execute(select(members).where(members.c.id == member_id))).one()
+
+
+async def update_member(
+    session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: MemberPatch
+) -> MemberOut:
+    """Change a member's record; `member_updated` and, for contact fields, the contact."""
+    row, area = await require_active_member(session, principal, member_id, "cadre")
+    given = body.model_dump(exclude_unset=True)
+    errors: list[dict[str, str]] = []
+    changes: dict[str, Any] = {
+        k: v for k, v in given.items() if k not in {"phone", "skills", "duties"}
+    }
+    phone = None
+    if "phone" in given:
+        if given["phone"]:
+            try:
+                phone = normalise_phone(given["phone"])
+            except IdentityError as exc:
+                errors.append({"field": "phone", "message": str(exc)})
+            else:
+                changes["phone_enc"] = deps.cipher.encrypt(phone, record_id=row.id, field="phone")
+                changes["phone_masked"] = mask_phone(phone)
+        else:
+            changes["phone_enc"] = changes["phone_masked"] = None
+    if given.get("skills") is not None:
+        try:
+            aliases = await aliases_for(session, county_of(area))
+            changes["skills"] = normalise_skills(given["skills"], aliases)
+        except ValueError as exc:
+            errors.append({"field": "skills", "message": str(exc)})
+    if given.get("duties") is not None:
+        try:
+            changes["duties"] = check_duties(given["duties"])
+        except ValueError as exc:
+            errors.append({"field": "duties", "message": str(exc)})
+    if errors:
+        raise invalid(errors)
+    if not changes:
+        return member_out(row)
+    new = await save_member(session, member_id, changes)
+    if "skills" in changes:
+        await session.execute(delete(member_skills).where(member_skills.c.member_id == member_id))
+        if new.skills:
+            await session.execute(
+                insert(member_skills), [{"member_id": member_id, "skill": s} for s in new.skills]
+            )
+    events = [PendingEvent(member_updated(new), area, member_id)]
+    if {"name", "phone_enc", "public_name_consent"} & changes.keys():
+        contact_phone = phone if "phone_enc" in changes else plain_phone(deps.cipher, new)
+        events.append(
+            PendingEvent(
+                contact_upserted(
+                    member_id,
+                    name=new.name,
+                    phone=contact_phone,
+                    org_unit_id=new.org_unit_id,
+                    consent=new.public_name_consent,
+                ),
+                area,
+                member_id,
+            )
+        )
+    await record_events(session, deps.outbox, events, principal.sub)
+    return member_out(new)
+
+
+def plain_phone(cipher: FieldCipher, row: Any) -> str | None:
+    if row.phone_enc is None:
+        return None
+    return cipher.decrypt(row.phone_enc, record_id=row.id, field="phone")
+
+
+async def reveal_member(
+    session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: RevealIn
+) -> RevealOut:
+    """Unmasked ID number and phone for an org_admin, with the read recorded."""
+    principal.require_role("org_admin")
+    row, area = await load_member(session, member_id)
+    principal.require_area(area)
+    id_number = (
+        deps.cipher.decrypt(row.id_number_enc, record_id=row.id, field="id_number")
+        if row.id_number_enc
+        else None
+    )
+    await session.execute(
+        insert(pii_reads).values(
+            member_id=member_id,
+            reader=principal.sub,
+            reader_role=principal.role,
+            reader_org=principal.org,
+            fields="id_number,phone",
+            reason=body.reason,
+            read_at=utcnow(),
+        )
+    )
+    return RevealOut(member_id=member_id, id_number=id_number, phone=plain_phone(deps.cipher, row))
+
+
+class PiiReadOut(BaseModel):
+    """One recorded read of unmasked personal data."""
+
+    id: int
+    member_id: str
+    reader: str
+    reader_role: str
+    reader_org: str
+    fields: str
+    reason: str
+    read_at: Any
+
+
+async def list_pii_reads(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    member_id: str | None,
+    limit: int,
+    after: int | None,
+) -> tuple[list[PiiReadOut], int | None]:
+    """The audit trail of unmasked reads inside the caller's subtree."""
+    principal.require_role("org_admin")
+    query = (
+        select(pii_reads)
+        .join(members, members.c.id == pii_reads.c.member_id)
+        .join(org_units, org_units.c.id == members.c.org_unit_id)
+        .where(org_units.c.area_code.startswith(principal.area_prefix))
+    )
+    if member_id is not None:
+        query = query.where(pii_reads.c.member_id == member_id)
+    if after is not None:
+        query = query.where(pii_reads.c.id > after)
+    rows = (await session.execute(query.order_by(pii_reads.c.id).limit(limit + 1))).all()
+    items = [PiiReadOut.model_validate(dict(r._mapping)) for r in rows[:limit]]
+    return items, items[-1].id if len(rows) > limit else None
+
+
+async def erase_member(
+    session: AsyncSession, deps: Deps, principal: Principal, member_id: str
+) -> None:
+    """PIPL deletion: drop personal data, keep an anonymous row for the statistics' history."""
+    principal.require_role("org_admin")
+    row, area = await load_member(session, member_id, for_update=True)
+    principal.require_area(area)
+    if row.status == "erased":
+        raise Conflict("the member's personal data is already erased")
+    events = []
+    if row.status == "active":
+        events.append(
+            PendingEvent(
+                MemberExited(
+                    member_id=member_id,
+                    org_unit_id=row.org_unit_id,
+                    reason="other",
+                    version=row.version + 1,
+                    occurred_at=utcnow(),
+                ),
+                area,
+                member_id,
+            )
+        )
+    await save_member(
+        session,
+        member_id,
+        {
+            "name": "(erased)",
+            "id_number_enc": None,
+            "id_number_hash": None,
+            "id_number_masked": None,
+            "phone_enc": None,
+            "phone_masked": None,
+            "work_unit": None,
+            "residence_area": None,
+            "status": "erased",
+            "exit_reason": row.exit_reason or "other",
+            "exited_on": row.exited_on or utcnow().date(),
+        },
+    )
+    await session.execute(delete(member_skills).where(member_skills.c.member_id == member_id))
+    events.append(PendingEvent(contact_erased(member_id), area, member_id))
+    await record_events(session, deps.outbox, events, principal.sub)
+
+
+async def reencrypt_members(session: AsyncSession, cipher: FieldCipher, batch: int = 1000) -> int:
+    """Re-seal values made with an older key under the active key; returns rows changed."""
+    rows = (
+        await session.execute(
+            select(members.c.id, members.c.id_number_enc, members.c.phone_enc)
+            .where(
+                members.c.id_number_enc.is_not(None)
+                & ~members.c.id_number_enc.startswith(f"v1:{cipher.active_key_id}:")
+            )
+            .limit(batch)
+        )
+    ).all()
+    for row in rows:
+        changes: dict[str, Any] = {}
+        for field in ("id_number", "phone"):
+            token = getattr(row, f"{field}_enc")
+            if token and cipher.needs_rotation(token):
+                plain = cipher.decrypt(token, record_id=row.id, field=field)
+                changes[f"{field}_enc"] = cipher.encrypt(plain, record_id=row.id, field=field)
+        if changes:
+            await session.execute(update(members).where(members.c.id == row.id).values(**changes))
+    return len(rows)
