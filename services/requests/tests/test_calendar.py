@@ -16,8 +16,8 @@ from grassroots.requests.domain.tracking import (
 )
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=CHINA)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=CHINA)
 
 
 def test_national_day_week_is_skipped_and_the_make_up_saturday_counts() -> None:

@@ -146,6 +146,18 @@ async def take_in(
         "attributes": intake.attributes,
         "visit_id": intake.visit_id,
         "updated_at": now,
+        **dict.fromkeys(
+            (
+                "accepted_at",
+                "resolved_at",
+                "closed_at",
+                "explanation",
+                "expected_by",
+                "resolution",
+                "rating",
+                "feedback_comment",
+            )
+        ),
     }
     await session.execute(insert(requests).values(**row))
     await _record(session, row, "submit", None, actor, now, note=None)
