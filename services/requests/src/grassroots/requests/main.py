@@ -15,6 +15,7 @@ from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.settings import ServiceSettings
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
+from grassroots.requests.entrypoints import open311
 from grassroots.requests.entrypoints.http import router
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
@@ -43,7 +44,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app = create_app(
         runtime,
-        [router],
+        [router, open311.router],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=scanner,
