@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from grassroots.kit.settings import ServiceSettings
 
 
 class RequestsSettings(ServiceSettings):
-    """`GR_*` settings plus `GR_REQUESTS_DATABASE_URL` and `GR_REQUESTS_PORT`."""
+    """`GR_*` settings plus the requests service's own (`GR_REQUESTS_*`)."""
 
     SERVICE: ClassVar[str] = "requests"
     DEFAULT_PORT: ClassVar[int] = 8002
 
     requests_database_url: str | None = None
     requests_port: int | None = None
+    # Fernet key for citizens' contacts at rest; in development derived from the JWT secret.
+    requests_data_key: str | None = None
+    requests_sla_scan_seconds: float = Field(default=30.0, gt=0)
+    requests_sla_scan_batch: int = Field(default=500, ge=1, le=10000)
+    # Resolved requests without feedback close themselves after this many days.
+    requests_auto_close_days: float = Field(default=7.0, gt=0)
+    # Public (token-less) intake: a burst of this many per client, refilled per minute.
+    requests_public_burst: int = Field(default=5, ge=1)
+    requests_public_per_minute: float = Field(default=10.0, gt=0)
+    requests_visit_quota: int = Field(default=10, ge=1)
+    requests_run_scanner: bool = True

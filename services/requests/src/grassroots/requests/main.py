@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,20 +13,47 @@ from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.settings import ServiceSettings
+from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
+from grassroots.requests.entrypoints import open311
 from grassroots.requests.entrypoints.http import router
+from grassroots.requests.entrypoints.ratelimit import RateLimiter
+from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.sla import run_scanner
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     settings = settings or RequestsSettings()
+    assert isinstance(settings, RequestsSettings)
+    if settings.env == "production" and not settings.requests_data_key:
+        raise ValueError("GR_REQUESTS_DATA_KEY must be set in production")
     runtime = Runtime(settings, [org_tree_consumer()])
-    return create_app(
+    ctx = RequestsContext(
+        runtime=runtime,
+        settings=settings,
+        cipher=PersonalDataCipher(settings.requests_data_key, fallback_secret=settings.jwt_secret),
+    )
+
+    @asynccontextmanager
+    async def scanner(runtime: Runtime) -> AsyncIterator[None]:
+        await ctx.reload_calendar()
+        if settings.requests_run_scanner:
+            runtime.add_task(asyncio.create_task(run_scanner(ctx), name="requests-sla-scanner"))
+        yield
+
+    app = create_app(
         runtime,
-        [router],
+        [router, open311.router],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
+        extra_lifespan=scanner,
     )
+    app.state.requests = ctx
+    app.state.public_limiter = RateLimiter(
+        settings.requests_public_burst, settings.requests_public_per_minute
+    )
+    return app
 
 
 SPEC = ServiceSpec(

@@ -1,0 +1,43 @@
+"""What every use case of the requests service needs: database, outbox, settings, calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grassroots.kit.app import Runtime
+from grassroots.kit.db import Database
+from grassroots.requests.adapters.crypto import PersonalDataCipher
+from grassroots.requests.adapters.orm import calendar_days
+from grassroots.requests.config import RequestsSettings
+from grassroots.requests.domain.calendar import WorkCalendar
+
+
+@dataclass
+class RequestsContext:
+    """The service's collaborators, built once by the composition root."""
+
+    runtime: Runtime
+    settings: RequestsSettings
+    cipher: PersonalDataCipher
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    @property
+    def db(self) -> Database:
+        """The service's database."""
+        return self.runtime.db
+
+    async def reload_calendar(self, session: AsyncSession | None = None) -> WorkCalendar:
+        """Rebuild the working-day calendar from the operator's overrides."""
+        query = select(calendar_days.c.day, calendar_days.c.is_workday)
+        if session is None:
+            async with self.db.read_only() as own:
+                rows = (await own.execute(query)).all()
+        else:
+            rows = (await session.execute(query)).all()
+        overrides: dict[date, bool] = {row.day: row.is_workday for row in rows}
+        self.calendar = WorkCalendar(overrides)
+        return self.calendar

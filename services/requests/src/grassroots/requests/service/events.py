@@ -1,0 +1,68 @@
+"""Build the public event of each transition and add it to the outbox with the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grassroots.contracts.events.base import AggregateEvent
+from grassroots.contracts.events.requests import (
+    FeedbackGiven,
+    RequestAccepted,
+    RequestAssigned,
+    RequestClosed,
+    RequestEscalated,
+    RequestExplained,
+    RequestOverdue,
+    RequestReopened,
+    RequestResolved,
+    RequestStarted,
+    RequestSubmitted,
+)
+from grassroots.kit.outbox import Outbox
+
+EVENT_OF_ACTION: dict[str, type[AggregateEvent]] = {
+    "submit": RequestSubmitted,
+    "accept": RequestAccepted,
+    "assign": RequestAssigned,
+    "start": RequestStarted,
+    "escalate": RequestEscalated,
+    "explain": RequestExplained,
+    "resolve": RequestResolved,
+    "feedback": FeedbackGiven,
+    "reopen": RequestReopened,
+    "overdue": RequestOverdue,
+    "close": RequestClosed,
+}
+
+
+async def emit(
+    outbox: Outbox,
+    session: AsyncSession,
+    action: str,
+    row: dict[str, Any],
+    *,
+    occurred_at: datetime,
+    actor: str,
+    **extra: Any,
+) -> None:
+    """Record the event of `action` on the request as it now stands (`row`)."""
+    model = EVENT_OF_ACTION[action]
+    data = model(
+        request_id=row["id"],
+        org_unit_id=row["org_unit_id"],
+        area_code=row["area_code"],
+        service_code=row["service_code"],
+        status=row["status"],
+        due_at=row["due_at"],
+        handler_member_id=row.get("handler_member_id"),
+        version=row["version"],
+        occurred_at=occurred_at,
+        **extra,
+    )
+    # The subject carries the area of the unit holding the request, so tiers filter by it.
+    await outbox.add(
+        session, data, area_code=row["org_area_code"], aggregate_id=row["id"], actor=actor
+    )

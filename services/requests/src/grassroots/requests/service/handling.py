@@ -1,0 +1,572 @@
+"""Use cases of a request's life: intake, every handling action, feedback, tracking."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
+
+from grassroots.contracts.events.notify import ContactUpserted
+from grassroots.kit.auth import Principal
+from grassroots.kit.clock import utcnow
+from grassroots.kit.orgtree import OrgUnitView, get_unit, unit_serving
+from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
+from grassroots.requests import metrics
+from grassroots.requests.adapters.orm import history, requests
+from grassroots.requests.domain.calendar import due_at
+from grassroots.requests.domain.durations import parse_limit
+from grassroots.requests.domain.machine import (
+    Action,
+    IllegalTransition,
+    RequestState,
+    Status,
+)
+from grassroots.requests.domain.tracking import new_tracking_code
+from grassroots.requests.service.catalog import county_of, find_item, get_item_by_id
+from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.events import emit
+
+log = logging.getLogger(__name__)
+
+TIER_DEPTH = {"grid": 6, "village": 5, "township": 4, "county": 3, "city": 2, "province": 1}
+
+
+@dataclass
+class Intake:
+    """What a channel hands in for a new request."""
+
+    service_code: str
+    area_code: str
+    description: str
+    channel: str
+    anonymous: bool = False
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+    door_to_door: bool | None = None
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
+    address: str | None = None
+    lat: str | None = None
+    long: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    visit_id: str | None = None
+    public_name_consent: bool = False
+
+
+def _is_sqlite(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+async def route_to_unit(session: AsyncSession, area_code: str, handling_tier: str) -> OrgUnitView:
+    """The lowest unit serving `area_code` that works at `handling_tier` or above."""
+    unit = await unit_serving(session, area_code)
+    if unit is None:
+        raise Invalid("area_code", f"no organisation unit serves area {area_code} yet")
+    wanted = TIER_DEPTH.get(handling_tier, 6)
+    while TIER_DEPTH.get(unit.tier, 6) > wanted and unit.parent_id:
+        parent = await get_unit(session, unit.parent_id)
+        if parent is None:
+            break
+        unit = parent
+    return unit
+
+
+def limit_for_tier(item: dict[str, Any], tier: str) -> timedelta:
+    """The item's limit at a tier: its escalation limit there, by default its own limit."""
+    text = (item.get("escalation_limits") or {}).get(tier) or item["time_limit"]
+    return parse_limit(text)
+
+
+async def take_in(
+    ctx: RequestsContext,
+    session: AsyncSession,
+    intake: Intake,
+    *,
+    actor: str,
+) -> dict[str, Any]:
+    """Create a request inside `session`: route, compute due time, history, events."""
+    prefix = ctx.settings.area_prefix
+    if prefix and not intake.area_code.startswith(prefix):
+        raise Forbidden(f"this deployment takes requests for {ctx.settings.area_filter} only")
+    item = await find_item(session, county_of(intake.area_code), intake.service_code)
+    if item is None or not item["active"]:
+        raise Invalid(
+            "service_code", f"no service {intake.service_code} in this county's catalogue"
+        )
+    if intake.anonymous and not item["allow_anonymous"]:
+        raise Invalid("anonymous", f"service {intake.service_code} cannot be asked anonymously")
+    if not intake.anonymous and not (intake.citizen_name and intake.citizen_phone):
+        raise Invalid("citizen", "name and phone are required unless the request is anonymous")
+    if (
+        intake.appointment_start
+        and intake.appointment_end
+        and intake.appointment_end <= intake.appointment_start
+    ):
+        raise Invalid("appointment.end", "must be after the start")
+    unit = await route_to_unit(session, intake.area_code, item["handling_tier"])
+    now = utcnow()
+    calendar = ctx.calendar
+    row: dict[str, Any] = {
+        "id": str(uuid7()),
+        "tracking_code": new_tracking_code(),
+        "catalog_item_id": item["id"],
+        "service_code": item["code"],
+        "county_area": item["county_area"],
+        "area_code": intake.area_code,
+        "org_unit_id": unit.id,
+        "org_area_code": unit.area_code,
+        "org_tier": unit.tier,
+        "status": Status.SUBMITTED.value,
+        "version": 1,
+        "channel": intake.channel,
+        "description": intake.description,
+        "anonymous": intake.anonymous,
+        "citizen_name_enc": None if intake.anonymous else ctx.cipher.encrypt(intake.citizen_name),
+        "citizen_phone_enc": None if intake.anonymous else ctx.cipher.encrypt(intake.citizen_phone),
+        "handler_member_id": None,
+        "accepted_by": None,
+        "received_at": now,
+        "due_at": due_at(now, parse_limit(item["time_limit"]), item["calendar"], calendar),
+        "overdue_marked": False,
+        "escalations": 0,
+        "door_to_door": bool(
+            item["door_to_door"] if intake.door_to_door is None else intake.door_to_door
+        ),
+        "appointment_start": intake.appointment_start,
+        "appointment_end": intake.appointment_end,
+        "address": intake.address,
+        "lat": intake.lat,
+        "long": intake.long,
+        "attributes": intake.attributes,
+        "visit_id": intake.visit_id,
+        "updated_at": now,
+        **dict.fromkeys(
+            (
+                "accepted_at",
+                "resolved_at",
+                "closed_at",
+                "explanation",
+                "expected_by",
+                "resolution",
+                "rating",
+                "feedback_comment",
+            )
+        ),
+    }
+    await session.execute(insert(requests).values(**row))
+    await _record(session, row, "submit", None, actor, now, note=None)
+    await emit(
+        ctx.runtime.outbox,
+        session,
+        "submit",
+        row,
+        occurred_at=now,
+        actor=actor,
+        channel=intake.channel,
+        received_at=now,
+        anonymous=intake.anonymous,
+    )
+    if not intake.anonymous:
+        # Contact details travel only on gr.notify.v1.> to the notifications service.
+        contact = ContactUpserted(
+            recipient_id=f"citizen:{row['id']}",
+            recipient_kind="citizen",
+            name=intake.citizen_name,
+            phone=intake.citizen_phone,
+            org_unit_id=unit.id,
+            request_id=row["id"],
+            tracking_code=row["tracking_code"],
+            public_name_consent=intake.public_name_consent,
+        )
+        await ctx.runtime.outbox.add(
+            session, contact, area_code=unit.area_code, aggregate_id=row["id"], actor=actor
+        )
+    metrics.INTAKE.labels(intake.channel).inc()
+    return row
+
+
+async def submit_request(ctx: RequestsContext, intake: Intake, *, actor: str) -> dict[str, Any]:
+    """Take in one request in its own transaction (retrying a tracking-code collision)."""
+    for _attempt in range(3):
+        try:
+            async with ctx.db.transaction() as session:
+                return await take_in(ctx, session, intake, actor=actor)
+        except IntegrityError:
+            log.warning("tracking code collision; drawing a new one")
+    raise Conflict("could not draw a unique tracking code; try again")
+
+
+async def _record(
+    session: AsyncSession,
+    row: dict[str, Any],
+    action: str,
+    from_status: str | None,
+    actor: str,
+    at: datetime,
+    *,
+    note: str | None,
+) -> None:
+    await session.execute(
+        insert(history).values(
+            request_id=row["id"],
+            version=row["version"],
+            action=action,
+            from_status=from_status,
+            to_status=row["status"],
+            actor=actor,
+            org_unit_id=row["org_unit_id"],
+            note=note,
+            at=at,
+        )
+    )
+
+
+async def load_for_update(session: AsyncSession, request_id: str) -> dict[str, Any]:
+    """The request's row, locked on PostgreSQL until the transaction ends; 404 if unknown."""
+    query = select(requests).where(requests.c.id == request_id)
+    if not _is_sqlite(session):
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    if row is None:
+        raise NotFound(f"no request {request_id}")
+    return dict(row._mapping)
+
+
+def state_of(row: dict[str, Any]) -> RequestState:
+    """The state machine's view of a row."""
+    return RequestState(
+        status=Status(row["status"]),
+        version=row["version"],
+        handler_member_id=row["handler_member_id"],
+        rated=row["rating"] is not None,
+    )
+
+
+async def apply_transition(
+    ctx: RequestsContext,
+    session: AsyncSession,
+    row: dict[str, Any],
+    action: Action,
+    *,
+    actor: str,
+    note: str | None = None,
+    changes: dict[str, Any] | None = None,
+    handler_member_id: str | None = None,
+    event_action: str | None = None,
+    event_extra: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Apply `action` to `row` via the state machine; write, record history and emit its event."""
+    now = now or utcnow()
+    before = state_of(row)
+    try:
+        after = before.apply(action, handler_member_id=handler_member_id)
+    except IllegalTransition as exc:
+        raise Conflict(
+            str(exc), type_="https://grassroots.example.org/problems/illegal-transition"
+        ) from exc
+    values: dict[str, Any] = {
+        "status": after.status.value,
+        "version": after.version,
+        "handler_member_id": after.handler_member_id,
+        "updated_at": now,
+        **(changes or {}),
+    }
+    result = await session.execute(
+        update(requests)
+        .where(requests.c.id == row["id"], requests.c.version == before.version)
+        .values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"request {row['id']} changed meanwhile; reload and retry")
+    new_row = {**row, **values}
+    await _record(session, new_row, action.value, before.status.value, actor, now, note=note)
+    await emit(
+        ctx.runtime.outbox,
+        session,
+        event_action or action.value,
+        new_row,
+        occurred_at=now,
+        actor=actor,
+        **(event_extra or {}),
+    )
+    metrics.TRANSITIONS.labels(action.value).inc()
+    return new_row
+
+
+def _require_holder_scope(principal: Principal, row: dict[str, Any]) -> None:
+    if not principal.covers(row["org_area_code"]):
+        raise Forbidden(
+            f"request {row['id']} is held by a unit outside this token's scope ({principal.org})"
+        )
+
+
+async def perform(
+    ctx: RequestsContext,
+    request_id: str,
+    action: Action,
+    principal: Principal,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """Run one cadre action on a request in one transaction."""
+    async with ctx.db.transaction() as session:
+        row = await load_for_update(session, request_id)
+        _require_holder_scope(principal, row)
+        actor = principal.sub
+        if action is Action.START:
+            principal.require_role("member")
+            return await _start(ctx, session, row, principal)
+        principal.require_role("cadre")
+        now = utcnow()
+        if action is Action.ACCEPT:
+            changes: dict[str, Any] = {"accepted_by": actor}
+            if row["accepted_at"] is None:
+                changes["accepted_at"] = now
+                metrics.TIME_TO_ACCEPT.observe((now - aware(row["received_at"])).total_seconds())
+            return await apply_transition(
+                ctx, session, row, action, actor=actor, changes=changes, now=now
+            )
+        if action is Action.ASSIGN:
+            handler = params["handler_member_id"]
+            return await apply_transition(
+                ctx,
+                session,
+                row,
+                action,
+                actor=actor,
+                handler_member_id=handler,
+                note=f"handler {handler}",
+                now=now,
+            )
+        if action is Action.ESCALATE:
+            return await escalate(
+                ctx, session, row, actor=actor, reason=params["reason"], cause="manual", now=now
+            )
+        if action is Action.EXPLAIN:
+            expected_by: datetime = params["expected_by"]
+            if expected_by <= now:
+                raise Invalid("expected_by", "must be in the future")
+            return await apply_transition(
+                ctx,
+                session,
+                row,
+                action,
+                actor=actor,
+                note=params["explanation"],
+                changes={
+                    "explanation": params["explanation"],
+                    "expected_by": expected_by,
+                    # The promise to the citizen becomes the new deadline the scanner watches.
+                    "due_at": expected_by,
+                    "overdue_marked": False,
+                },
+                event_extra={"expected_by": expected_by},
+                now=now,
+            )
+        if action is Action.RESOLVE:
+            metrics.TIME_TO_RESOLVE.observe((now - aware(row["received_at"])).total_seconds())
+            return await apply_transition(
+                ctx,
+                session,
+                row,
+                action,
+                actor=actor,
+                note=params["resolution"],
+                changes={"resolution": params["resolution"], "resolved_at": now},
+                now=now,
+            )
+        if action is Action.REOPEN:
+            return await reopen(
+                ctx, session, row, actor=actor, reason=params.get("reason"), now=now
+            )
+        if action is Action.CLOSE:
+            return await apply_transition(
+                ctx,
+                session,
+                row,
+                action,
+                actor=actor,
+                note=params.get("reason"),
+                changes={"closed_at": now},
+                now=now,
+            )
+        raise Invalid("action", f"{action.value} is not a cadre action")
+
+
+async def _start(
+    ctx: RequestsContext, session: AsyncSession, row: dict[str, Any], principal: Principal
+) -> dict[str, Any]:
+    """Start work: the assigned handler, or the cadre who accepted it (who becomes the handler)."""
+    status = Status(row["status"])
+    is_handler = row["handler_member_id"] is not None and row["handler_member_id"] == principal.sub
+    is_acceptor = status is Status.ACCEPTED and row["accepted_by"] == principal.sub
+    if status in (Status.ASSIGNED, Status.EXPLAINED) and not is_handler:
+        raise Forbidden("only the assigned handler may start this request")
+    if status is Status.ACCEPTED and not (is_acceptor or is_handler):
+        raise Forbidden("only the cadre who accepted the request may start it unassigned")
+    return await apply_transition(
+        ctx, session, row, Action.START, actor=principal.sub, handler_member_id=principal.sub
+    )
+
+
+async def escalate(
+    ctx: RequestsContext,
+    session: AsyncSession,
+    row: dict[str, Any],
+    *,
+    actor: str,
+    reason: str,
+    cause: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Move the request to the parent unit with a new due time on the item's calendar."""
+    unit = await get_unit(session, row["org_unit_id"])
+    parent = await get_unit(session, unit.parent_id) if unit and unit.parent_id else None
+    if parent is None:
+        raise Conflict(f"unit {row['org_unit_id']} has no unit above to escalate to")
+    item = await get_item_by_id(session, row["catalog_item_id"])
+    new_due = due_at(now, limit_for_tier(item, parent.tier), item["calendar"], ctx.calendar)
+    metrics.ESCALATIONS.labels(cause, row["org_tier"]).inc()
+    return await apply_transition(
+        ctx,
+        session,
+        row,
+        Action.ESCALATE,
+        actor=actor,
+        note=reason,
+        changes={
+            "org_unit_id": parent.id,
+            "org_area_code": parent.area_code,
+            "org_tier": parent.tier,
+            "due_at": new_due,
+            "overdue_marked": False,
+            "escalations": row["escalations"] + 1,
+            "accepted_by": None,
+        },
+        event_extra={"from_org_unit_id": row["org_unit_id"], "cause": cause},
+        now=now,
+    )
+
+
+async def reopen(
+    ctx: RequestsContext,
+    session: AsyncSession,
+    row: dict[str, Any],
+    *,
+    actor: str,
+    reason: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Reopen with a fresh limit at the holding unit's tier."""
+    item = await get_item_by_id(session, row["catalog_item_id"])
+    new_due = due_at(now, limit_for_tier(item, row["org_tier"]), item["calendar"], ctx.calendar)
+    return await apply_transition(
+        ctx,
+        session,
+        row,
+        Action.REOPEN,
+        actor=actor,
+        note=reason,
+        changes={
+            "due_at": new_due,
+            "overdue_marked": False,
+            "rating": None,
+            "feedback_comment": None,
+            "resolved_at": None,
+            "closed_at": None,
+        },
+        now=now,
+    )
+
+
+async def give_feedback(
+    ctx: RequestsContext,
+    tracking_code: str,
+    phone_last4: str | None,
+    rating: str,
+    comment: str | None,
+) -> dict[str, Any]:
+    """The citizen rates the result; an unsatisfied rating reopens the request."""
+    async with ctx.db.transaction() as session:
+        found = (
+            await session.execute(
+                select(requests.c.id).where(requests.c.tracking_code == tracking_code)
+            )
+        ).first()
+        if found is None:
+            raise NotFound("no request with this tracking code")
+        row = await load_for_update(session, found.id)
+        if not row["anonymous"]:
+            phone = ctx.cipher.decrypt(row["citizen_phone_enc"]) or ""
+            if not phone_last4 or phone[-4:] != phone_last4:
+                # Same answer as an unknown code: the pair proves it is the citizen.
+                raise NotFound("no request with this tracking code and phone")
+        now = utcnow()
+        row = await apply_transition(
+            ctx,
+            session,
+            row,
+            Action.FEEDBACK,
+            actor="citizen",
+            note=comment,
+            changes={"rating": rating, "feedback_comment": comment},
+            event_extra={"rating": rating},
+            now=now,
+        )
+        if rating == "unsatisfied":
+            row = await reopen(
+                ctx, session, row, actor="citizen", reason="unsatisfied rating", now=now
+            )
+        return row
+
+
+async def get_request(
+    ctx: RequestsContext, request_id: str, principal: Principal
+) -> dict[str, Any]:
+    """A request the caller may see."""
+    async with ctx.db.read_only() as session:
+        row = (await session.execute(select(requests).where(requests.c.id == request_id))).first()
+    if row is None:
+        raise NotFound(f"no request {request_id}")
+    data = dict(row._mapping)
+    _require_holder_scope(principal, data)
+    return data
+
+
+async def history_of(session: AsyncSession, request_id: str) -> list[dict[str, Any]]:
+    """The request's audit trail, oldest first."""
+    rows = (
+        await session.execute(
+            select(history).where(history.c.request_id == request_id).order_by(history.c.version)
+        )
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def find_by_tracking_code(
+    ctx: RequestsContext, code: str
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """Request, history and catalogue item for a tracking code; 404 if unknown."""
+    async with ctx.db.read_only() as session:
+        row = (
+            await session.execute(select(requests).where(requests.c.tracking_code == code))
+        ).first()
+        if row is None:
+            raise NotFound("no request with this tracking code")
+        data = dict(row._mapping)
+        return (
+            data,
+            await history_of(session, data["id"]),
+            await get_item_by_id(session, data["catalog_item_id"]),
+        )
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,195 @@
+"""The SLA scanner: overdue requests move up once per breach; stale resolved ones close."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grassroots.kit.clock import utcnow
+from grassroots.kit.orgtree import get_unit
+from grassroots.requests import metrics
+from grassroots.requests.adapters.orm import history, requests
+from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
+from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.events import emit
+from grassroots.requests.service.handling import apply_transition, aware, escalate
+
+log = logging.getLogger(__name__)
+
+SCANNER = "system:sla-scanner"
+OPEN_VALUES = sorted(s.value for s in OPEN_STATUSES)
+
+
+@dataclass
+class ScanResult:
+    """What one scan did."""
+
+    overdue: int = 0
+    escalated: int = 0
+    closed: int = 0
+
+
+def _overdue_query(ctx: RequestsContext, now: datetime, limit: int) -> Any:
+    query = select(requests).where(
+        requests.c.due_at < now,
+        requests.c.overdue_marked.is_(False),
+        requests.c.status.in_(OPEN_VALUES),
+    )
+    if ctx.settings.area_prefix:
+        query = query.where(requests.c.org_area_code.startswith(ctx.settings.area_prefix))
+    return query.order_by(requests.c.due_at).limit(limit)
+
+
+async def escalate_overdue_requests(
+    ctx: RequestsContext, now: datetime | None = None
+) -> ScanResult:
+    """Handle every request past its due time once: `overdue`, then up to the parent unit."""
+    now = now or utcnow()
+    result = ScanResult()
+    batch = ctx.settings.requests_sla_scan_batch
+    while True:
+        async with ctx.db.transaction() as session:
+            query = _overdue_query(ctx, now, batch)
+            if not ctx.db.is_sqlite:
+                # Replicas skip each other's rows instead of waiting and handling them twice.
+                query = query.with_for_update(skip_locked=True)
+            rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
+            for row in rows:
+                outcome = await _handle_breach(ctx, session, row, now)
+                result.overdue += outcome is not None
+                result.escalated += outcome == "escalated"
+        if len(rows) < batch:
+            return result
+
+
+async def _handle_breach(
+    ctx: RequestsContext, session: AsyncSession, row: dict[str, Any], now: datetime
+) -> str | None:
+    """Mark one breach (guarded by the version) and escalate when there is a unit above."""
+    marked = await session.execute(
+        update(requests)
+        .where(
+            requests.c.id == row["id"],
+            requests.c.version == row["version"],
+            requests.c.overdue_marked.is_(False),
+        )
+        .values(overdue_marked=True, version=row["version"] + 1, updated_at=now)
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = {**row, "overdue_marked": True, "version": row["version"] + 1, "updated_at": now}
+    await session.execute(
+        history.insert().values(
+            request_id=row["id"],
+            version=row["version"],
+            action="overdue",
+            from_status=row["status"],
+            to_status=row["status"],
+            actor=SCANNER,
+            org_unit_id=row["org_unit_id"],
+            note=f"past its due time {aware(row['due_at']).isoformat()}",
+            at=now,
+        )
+    )
+    await emit(ctx.runtime.outbox, session, "overdue", row, occurred_at=now, actor=SCANNER)
+    unit = await get_unit(session, row["org_unit_id"])
+    if unit is None or unit.parent_id is None:
+        log.warning("overdue request %s has no unit above %s", row["id"], row["org_unit_id"])
+        return "marked"
+    await escalate(ctx, session, row, actor=SCANNER, reason="overdue", cause="overdue", now=now)
+    return "escalated"
+
+
+async def close_stale_resolved(ctx: RequestsContext, now: datetime | None = None) -> int:
+    """Close requests resolved longer ago than the auto-close delay without feedback."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=ctx.settings.requests_auto_close_days)
+    closed = 0
+    async with ctx.db.transaction() as session:
+        query = (
+            select(requests)
+            .where(
+                requests.c.status == Status.RESOLVED.value,
+                requests.c.resolved_at < cutoff,
+            )
+            .limit(ctx.settings.requests_sla_scan_batch)
+        )
+        if ctx.settings.area_prefix:
+            query = query.where(requests.c.org_area_code.startswith(ctx.settings.area_prefix))
+        if not ctx.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        for r in (await session.execute(query)).all():
+            await apply_transition(
+                ctx,
+                session,
+                dict(r._mapping),
+                Action.CLOSE,
+                actor=SCANNER,
+                note="closed automatically after the feedback period",
+                changes={"closed_at": now},
+                now=now,
+            )
+            closed += 1
+    return closed
+
+
+async def refresh_gauges(ctx: RequestsContext, now: datetime | None = None) -> None:
+    """Open and overdue requests by holding tier, and the scanner's lag."""
+    now = now or utcnow()
+    open_ = requests.c.status.in_(OPEN_VALUES)
+    scope = requests.c.org_area_code.startswith(ctx.settings.area_prefix)
+    async with ctx.db.read_only() as session:
+        rows = (
+            await session.execute(
+                select(
+                    requests.c.org_tier,
+                    func.count(),
+                    func.count().filter(requests.c.due_at < now),
+                )
+                .where(open_, scope)
+                .group_by(requests.c.org_tier)
+            )
+        ).all()
+        oldest = await session.scalar(
+            select(func.min(requests.c.due_at)).where(
+                and_(open_, scope, requests.c.overdue_marked.is_(False), requests.c.due_at < now)
+            )
+        )
+    for tier in ("grid", "village", "township", "county", "city", "province"):
+        metrics.OPEN.labels(tier).set(0)
+        metrics.OVERDUE.labels(tier).set(0)
+    for tier, count, overdue in rows:
+        metrics.OPEN.labels(tier).set(count)
+        metrics.OVERDUE.labels(tier).set(overdue)
+    metrics.SCAN_LAG.set(0 if oldest is None else (now - aware(oldest)).total_seconds())
+
+
+async def run_scanner(ctx: RequestsContext) -> None:
+    """Scan every `GR_REQUESTS_SLA_SCAN_SECONDS` until cancelled; errors are logged, not fatal."""
+    interval = ctx.settings.requests_sla_scan_seconds
+    while True:
+        try:
+            await ctx.reload_calendar()
+            started = asyncio.get_running_loop().time()
+            result = await escalate_overdue_requests(ctx)
+            metrics.SCAN_DURATION.observe(asyncio.get_running_loop().time() - started)
+            result.closed = await close_stale_resolved(ctx)
+            await refresh_gauges(ctx)
+            if result.overdue or result.closed:
+                log.info(
+                    "sla scan: %d overdue, %d escalated, %d closed",
+                    result.overdue,
+                    result.escalated,
+                    result.closed,
+                )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("sla scan failed; will retry", exc_info=True)
+        await asyncio.sleep(interval)
