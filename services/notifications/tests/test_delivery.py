@@ -108,7 +108,7 @@ async def test_a_requests_life_notifies_each_party_once_even_when_every_event_co
 
         async def all_out() -> bool:
             done = await svc.count(n.c.request_id == REQUEST, n.c.status.in_(("sent", "delivered")))
-            return done >= 9
+            return bool(done >= 9)
 
         await h.settle(all_out)
         await asyncio.sleep(1.0)  # let any duplicate surface before counting
@@ -183,7 +183,7 @@ async def test_a_failing_gateway_retries_then_gives_up(
             await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
             async def dead() -> bool:
-                return await svc.count(n.c.status == "dead") == 1
+                return bool(await svc.count(n.c.status == "dead") == 1)
 
             await h.settle(dead)
             (row,) = await svc.rows(n.c.recipient_id == CITIZEN)
@@ -213,7 +213,7 @@ async def test_a_gateway_that_recovers_delivers_after_retries(
             await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
             async def sent() -> bool:
-                return await svc.count(n.c.status == "sent") == 1
+                return bool(await svc.count(n.c.status == "sent") == 1)
 
             await h.settle(sent)
             (row,) = await svc.rows(n.c.recipient_id == CITIZEN)
@@ -242,7 +242,7 @@ async def test_quiet_hours_hold_an_sms_until_morning(
         await publisher.publish(escalated, h.VILLAGE)
 
         async def urgent_out() -> bool:
-            return (
+            return bool(
                 await svc.count(n.c.rule == "supervisor_escalated", n.c.channel == "sms")
                 == await svc.count(n.c.status == "sent", n.c.rule == "supervisor_escalated")
                 == 1
@@ -259,7 +259,7 @@ async def test_quiet_hours_hold_an_sms_until_morning(
         svc.wake()
 
         async def morning() -> bool:
-            return await svc.count(n.c.rule == "citizen_accepted", n.c.status == "sent") == 1
+            return bool(await svc.count(n.c.rule == "citizen_accepted", n.c.status == "sent") == 1)
 
         await h.settle(morning)
         await h.settle(lambda: _sent(svc, 3))
@@ -286,7 +286,7 @@ async def test_an_opted_out_channel_is_skipped_but_a_critical_rule_goes_out(
         await publisher.publish(explained, h.VILLAGE)
 
         async def critical_sent() -> bool:
-            return await svc.count(n.c.rule == "citizen_explained", n.c.status == "sent") == 1
+            return bool(await svc.count(n.c.rule == "citizen_explained", n.c.status == "sent") == 1)
 
         await h.settle(critical_sent)
         await asyncio.sleep(0.5)
@@ -307,7 +307,7 @@ async def test_an_erased_contact_gets_nothing_more(
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
         async def planned() -> bool:
-            return await svc.count(n.c.rule == "citizen_accepted") == 1
+            return bool(await svc.count(n.c.rule == "citizen_accepted") == 1)
 
         await h.settle(planned)
         await publisher.erase(CITIZEN, h.VILLAGE)
@@ -316,7 +316,7 @@ async def test_an_erased_contact_gets_nothing_more(
         svc.wake()
 
         async def dropped() -> bool:
-            return await svc.count(n.c.status == "failed") == 1
+            return bool(await svc.count(n.c.status == "failed") == 1)
 
         await h.settle(dropped)
         (row,) = await svc.rows(n.c.rule == "citizen_accepted")
@@ -360,7 +360,7 @@ async def test_email_goes_through_a_real_smtp_server(
             )
 
             async def mailed() -> bool:
-                return await svc.count(n.c.channel == "email", n.c.status == "sent") == 1
+                return bool(await svc.count(n.c.channel == "email", n.c.status == "sent") == 1)
 
             await h.settle(mailed)
     finally:
@@ -381,7 +381,7 @@ async def test_an_english_speaker_gets_the_english_template(
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
         async def sent() -> bool:
-            return await svc.count(n.c.status == "sent") == 1
+            return bool(await svc.count(n.c.status == "sent") == 1)
 
         await h.settle(sent)
         assert [m["text"] for m in await sink(svc)] == [
