@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field, model_validator
+
 from grassroots.kit.settings import ServiceSettings
+
+DEV_CONTACT_KEY = "grassroots-development-contact-key-change-me"
 
 
 class NotificationsSettings(ServiceSettings):
@@ -15,3 +19,44 @@ class NotificationsSettings(ServiceSettings):
 
     notifications_database_url: str | None = None
     notifications_port: int | None = None
+    # AES-256-GCM key for contacts and webhook secrets (base64 of 32 bytes).
+    notifications_contact_key: str = DEV_CONTACT_KEY
+    # SMS gateway; unset outside production means this service's own development sink.
+    notifications_sms_gateway_url: str | None = None
+    notifications_sms_gateway_token: str | None = None
+    notifications_dev_sms_sink: bool = True
+    notifications_smtp_host: str | None = None
+    notifications_smtp_port: int = 25
+    notifications_smtp_username: str | None = None
+    notifications_smtp_password: str | None = None
+    notifications_smtp_starttls: bool = False
+    notifications_mail_from: str = "noreply@grassroots.example.org"
+    notifications_max_attempts: int = Field(default=6, ge=1)
+    notifications_retry_base_seconds: float = Field(default=2.0, gt=0)
+    notifications_retry_cap_seconds: float = Field(default=900.0, gt=0)
+    notifications_dispatch_batch: int = Field(default=500, ge=1)
+    notifications_dispatch_concurrency: int = Field(default=64, ge=1)
+    notifications_dispatch_poll_seconds: float = Field(default=0.5, gt=0)
+    notifications_lease_seconds: float = Field(default=120.0, gt=0)
+    notifications_rate_limit_count: int = Field(default=10, ge=1)
+    notifications_rate_limit_window_seconds: int = Field(default=3600, ge=1)
+    notifications_quiet_start: str = "22:00"
+    notifications_quiet_end: str = "07:00"
+    notifications_utc_offset_hours: float = 8.0
+    notifications_broadcast_batch: int = Field(default=1000, ge=1)
+    notifications_webhook_pause_after: int = Field(default=10, ge=1)
+    notifications_http_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_dev_key_in_production(self) -> NotificationsSettings:
+        if self.env == "production" and self.notifications_contact_key == DEV_CONTACT_KEY:
+            raise ValueError("GR_NOTIFICATIONS_CONTACT_KEY must be set in production")
+        return self
+
+    def sms_gateway_url(self) -> str | None:
+        """The configured gateway, else the development sink of this very service."""
+        if self.notifications_sms_gateway_url:
+            return self.notifications_sms_gateway_url
+        if self.env != "production" and self.notifications_dev_sms_sink:
+            return f"http://{self.host}:{self.port}/dev/sms-sink"
+        return None
