@@ -119,9 +119,10 @@ class SchemeIn(BaseModel):
     @field_validator("weights")
     @classmethod
     def _valid_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        unknown = sorted(set(value) - set(RATE_NAMES))
+        allowed = (*RATE_NAMES, "survey_rate")
+        unknown = sorted(set(value) - set(allowed))
         if unknown:
-            raise ValueError(f"unknown indicators {unknown}; use {', '.join(RATE_NAMES)}")
+            raise ValueError(f"unknown indicators {unknown}; use {', '.join(allowed)}")
         if any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
             raise ValueError("weights must be non-negative and not all zero")
         return value

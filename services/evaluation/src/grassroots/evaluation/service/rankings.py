@@ -16,6 +16,7 @@ from grassroots.evaluation.domain.periods import Period, PeriodError
 from grassroots.evaluation.domain.scoring import RankInput, rank_units, score_unit
 from grassroots.evaluation.metrics import RANKINGS_PUBLISHED
 from grassroots.evaluation.service.indicators import CountRules, Unit, load_tree, rolled_up
+from grassroots.evaluation.service.people import survey_rates
 from grassroots.evaluation.service.schemes import county_of, find_scheme
 from grassroots.kit.clock import utcnow
 from grassroots.kit.outbox import Outbox
@@ -54,13 +55,21 @@ async def compute_ranking(
     children = [tree.units[c] for c in tree.children.get(parent.id, [])]
     counts = await rolled_up(session, tree, [c.id for c in children], period, rules)
     bonus = await approved_bonus(session, [c.id for c in children], period)
+    surveyed: dict[str, float | None] = {}
+    if scheme.weights.get("survey_rate"):
+        surveyed = await survey_rates(session, tree, [c.id for c in children], period)
     inputs = []
     for child in children:
         rates = counts[child.id].rates()
         inputs.append(
             RankInput(
                 org_unit_id=child.id,
-                score=score_unit(counts[child.id], scheme, bonus_points=bonus.get(child.id, 0.0)),
+                score=score_unit(
+                    counts[child.id],
+                    scheme,
+                    bonus_points=bonus.get(child.id, 0.0),
+                    extra_rates={"survey_rate": surveyed.get(child.id)},
+                ),
                 resolution_rate=rates["resolution_rate"],
                 satisfaction_rate=rates["satisfaction_rate"],
                 received=counts[child.id].received,
@@ -82,7 +91,11 @@ async def compute_ranking(
                 "base": entry.score.base,
                 "bonus": entry.score.bonus,
                 "deduction": entry.score.deduction,
-                "indicators": {**c.as_dict(), **c.rates()},
+                "indicators": {
+                    **c.as_dict(),
+                    **c.rates(),
+                    "survey_rate": surveyed.get(unit.id),
+                },
             }
         )
     return {
