@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from grassroots.evaluation.config import EvaluationSettings
 from grassroots.evaluation.entrypoints.http import router
+from grassroots.evaluation.service.projection import members_consumer, requests_consumer
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.orgtree import org_tree_consumer
@@ -17,7 +18,7 @@ from grassroots.kit.settings import ServiceSettings
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     settings = settings or EvaluationSettings()
-    runtime = Runtime(settings, [org_tree_consumer()])
+    runtime = Runtime(settings, [org_tree_consumer(), requests_consumer(), members_consumer()])
     return create_app(
         runtime,
         [router],

@@ -2,6 +2,196 @@
 
 from __future__ import annotations
 
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
 from grassroots.kit.db import new_metadata
 
 metadata = new_metadata()
+
+# Read models rebuilt from the streams (see service/rebuild.py).
+request_facts = Table(
+    "ev_request_facts",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("received_unit_id", String(64), nullable=True),
+    Column("area_code", String(12), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=True),
+    Column("received_month", String(7), nullable=True),
+    Column("responded_at", DateTime(timezone=True), nullable=True),
+    Column("response_seconds", Integer, nullable=True),
+    Column("resolution_version", Integer, nullable=False),
+    Column("resolved", Boolean, nullable=False),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_due_at", DateTime(timezone=True), nullable=True),
+    Column("resolved_on_time", Boolean, nullable=False),
+    Column("escalated", Boolean, nullable=False),
+    Column("explained", Boolean, nullable=False),
+    Column("rating", String(24), nullable=True),
+    Column("rating_version", Integer, nullable=False),
+    Column("last_version", Integer, nullable=False),
+)
+Index(
+    "ix_ev_request_facts_unit_month",
+    request_facts.c.received_unit_id,
+    request_facts.c.received_month,
+)
+
+visits = Table(
+    "ev_visits",
+    metadata,
+    Column("visit_id", String(64), primary_key=True),
+    Column("org_unit_id", String(64), nullable=False),
+    Column("visitor_member_id", String(64), nullable=False),
+    Column("visited_at", DateTime(timezone=True), nullable=False),
+    Column("visited_month", String(7), nullable=False),
+)
+Index("ix_ev_visits_unit_month", visits.c.org_unit_id, visits.c.visited_month)
+
+members = Table(
+    "ev_members",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("org_unit_id", String(64), nullable=False, index=True),
+    Column("stage", String(16), nullable=False),
+    Column("in_service", Boolean, nullable=False),
+    Column("duties", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+member_activity = Table(
+    "ev_member_activity",
+    metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("member_id", String(64), nullable=False),
+    Column("org_unit_id", String(64), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("month", String(7), nullable=False),
+)
+Index("ix_ev_member_activity_unit_month", member_activity.c.org_unit_id, member_activity.c.month)
+
+# Points items: automatic ones come from events (rebuilt), entered ones from the API (kept).
+point_items = Table(
+    "ev_point_items",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("org_unit_id", String(64), nullable=False, index=True),
+    Column("month", String(7), nullable=False),
+    Column("points", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("proposed_by", String(64), nullable=True),
+    Column("decided_by", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# State owned by this service (entered through the API; never dropped by a rebuild).
+schemes = Table(
+    "ev_schemes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("county_area_code", String(12), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "county_area_code", "name", "version", name="uq_ev_schemes_county_name_version"
+    ),
+)
+
+bonus_items = Table(
+    "ev_bonus_items",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("org_unit_id", String(64), nullable=False, index=True),
+    Column("period", String(7), nullable=False),
+    Column("points", Float, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("evidence", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("proposed_by", String(64), nullable=False),
+    Column("decided_by", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+publications = Table(
+    "ev_publications",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("parent_org_unit_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("scheme", String(64), nullable=False),
+    Column("entries", JSON, nullable=False),
+    Column("published_by", String(64), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint(
+        "kind", "parent_org_unit_id", "period", "scheme", name="uq_ev_publications_key"
+    ),
+)
+
+reviews = Table(
+    "ev_reviews",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("org_unit_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("weights", JSON, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("org_unit_id", "period", name="uq_ev_reviews_unit_period"),
+)
+
+review_scores = Table(
+    "ev_review_scores",
+    metadata,
+    Column("review_id", String(64), nullable=False),
+    Column("member_id", String(64), nullable=False),
+    Column("part", String(8), nullable=False),
+    Column("rater", String(64), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("review_id", "member_id", "part", "rater"),
+)
+
+surveys = Table(
+    "ev_surveys",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("org_unit_id", String(64), nullable=False, index=True),
+    Column("period", String(7), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("questions", JSON, nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+survey_responses = Table(
+    "ev_survey_responses",
+    metadata,
+    Column("survey_id", String(64), nullable=False),
+    Column("respondent_key", String(64), nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("survey_id", "respondent_key"),
+)
+
+# What a rebuild drops and replays; everything else is entered state.
+READ_MODELS = (request_facts, visits, members, member_activity)

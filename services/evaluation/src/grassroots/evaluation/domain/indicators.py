@@ -1,0 +1,105 @@
+"""Indicator counts per unit and period, and the rates computed from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+
+from grassroots.evaluation.domain.facts import RequestFacts
+
+DEFAULT_RESPONSE_LIMIT_SECONDS = 24 * 3600
+BASICALLY_SATISFIED_WEIGHT = 0.9
+RATE_NAMES = (
+    "response_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "on_time_rate",
+    "visit_rate",
+)
+
+
+@dataclass(frozen=True)
+class IndicatorCounts:
+    """Counts behind the rates; they add up over units of a subtree."""
+
+    received: int = 0
+    accepted_on_time: int = 0
+    resolved: int = 0
+    resolved_on_time: int = 0
+    escalated: int = 0
+    explained: int = 0
+    feedback_count: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    unsatisfied: int = 0
+    visits: int = 0
+    visit_quota: int = 0
+    posts_claimed: int = 0
+    check_ins: int = 0
+
+    def __add__(self, other: IndicatorCounts) -> IndicatorCounts:
+        return IndicatorCounts(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+    @classmethod
+    def total(cls, parts: Iterable[IndicatorCounts]) -> IndicatorCounts:
+        """The sum of several counts."""
+        out = cls()
+        for part in parts:
+            out = out + part
+        return out
+
+    def rates(self) -> dict[str, float | None]:
+        """The rates; None where the denominator is zero (a missing part, not a zero)."""
+        return {
+            "response_rate": _ratio(self.accepted_on_time, self.received),
+            "resolution_rate": _ratio(self.resolved, self.received),
+            "satisfaction_rate": _ratio(
+                self.satisfied + BASICALLY_SATISFIED_WEIGHT * self.basically_satisfied,
+                self.feedback_count,
+            ),
+            "on_time_rate": _ratio(self.resolved_on_time, self.resolved),
+            "visit_rate": _ratio(min(self.visits, self.visit_quota), self.visit_quota),
+        }
+
+    def as_dict(self) -> dict[str, int]:
+        """Counts as a plain dict."""
+        return asdict(self)
+
+
+def _ratio(numerator: float, denominator: int) -> float | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+def count_requests(
+    facts: Iterable[RequestFacts],
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> IndicatorCounts:
+    """Request counts of the given (already filtered) facts; unreceived ones are skipped."""
+    received = accepted = resolved = on_time = escalated = explained = 0
+    ratings = dict.fromkeys(("satisfied", "basically_satisfied", "unsatisfied"), 0)
+    for fact in facts:
+        if fact.received_at is None:
+            continue
+        received += 1
+        seconds = fact.response_seconds
+        if seconds is not None and seconds <= response_limit_seconds:
+            accepted += 1
+        if fact.resolved:
+            resolved += 1
+            on_time += fact.resolved_on_time
+        escalated += fact.escalated
+        explained += fact.explained
+        if fact.rating in ratings:
+            ratings[fact.rating] += 1
+    return IndicatorCounts(
+        received=received,
+        accepted_on_time=accepted,
+        resolved=resolved,
+        resolved_on_time=on_time,
+        escalated=escalated,
+        explained=explained,
+        feedback_count=sum(ratings.values()),
+        **ratings,
+    )

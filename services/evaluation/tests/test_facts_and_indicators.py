@@ -1,0 +1,116 @@
+"""Per-request facts are order- and duplicate-independent; indicators are hand-checkable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grassroots.evaluation.domain.facts import fold
+from grassroots.evaluation.domain.indicators import IndicatorCounts, count_requests
+
+T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+
+
+def event(name: str, version: int, hours: float, **extra: Any) -> tuple[str, dict[str, Any]]:
+    data = {
+        "request_id": extra.pop("request_id", "r1"),
+        "org_unit_id": extra.pop("org_unit_id", "village-a"),
+        "area_code": "230321100201",
+        "version": version,
+        "occurred_at": T0 + timedelta(hours=hours),
+        **extra,
+    }
+    return name, data
+
+
+def life(request_id: str = "r1") -> list[tuple[str, dict[str, Any]]]:
+    due = T0 + timedelta(days=2)
+    return [
+        event("submitted", 1, 0, request_id=request_id, received_at=T0, due_at=due),
+        event("accepted", 2, 3, request_id=request_id, due_at=due),
+        event("escalated", 3, 30, request_id=request_id, org_unit_id="town", due_at=due),
+        event("resolved", 4, 40, request_id=request_id, org_unit_id="town", due_at=due),
+        event("feedback_given", 5, 41, request_id=request_id, rating="unsatisfied"),
+        event("reopened", 6, 42, request_id=request_id),
+        event("resolved", 7, 60, request_id=request_id, due_at=due),
+        event("feedback_given", 8, 61, request_id=request_id, rating="basically_satisfied"),
+    ]
+
+
+def test_the_life_of_one_request() -> None:
+    facts = fold(life())["r1"]
+    assert facts.received_unit_id == "village-a"  # counts where received, not where resolved
+    assert facts.received_month == "2026-11"
+    assert facts.response_seconds == 3 * 3600
+    assert facts.resolved and facts.escalated and not facts.explained
+    assert facts.resolved_at == T0 + timedelta(hours=60)
+    assert not facts.resolved_on_time  # 60 h against a 48 h due time
+    assert facts.rating == "basically_satisfied"
+
+
+def test_a_reopen_after_the_last_resolution_means_unresolved() -> None:
+    facts = fold(life()[:6])["r1"]
+    assert not facts.resolved
+    assert facts.rating == "unsatisfied"
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_any_order_and_any_duplicates_give_the_same_facts(data: st.DataObject) -> None:
+    events = life("r1") + life("r2")
+    shuffled = data.draw(st.permutations(events))
+    doubled = shuffled + data.draw(st.lists(st.sampled_from(events), max_size=10))
+    assert fold(doubled) == fold(events)
+
+
+def test_counts_and_rates_by_hand() -> None:
+    due = T0 + timedelta(days=1)
+    events = [
+        # r1: answered in 2 h, resolved on time, satisfied.
+        event("submitted", 1, 0, request_id="r1", received_at=T0, due_at=due),
+        event("accepted", 2, 2, request_id="r1"),
+        event("resolved", 3, 10, request_id="r1", due_at=due),
+        event("feedback_given", 4, 11, request_id="r1", rating="satisfied"),
+        # r2: answered after 30 h (late), resolved late, basically satisfied.
+        event("submitted", 1, 0, request_id="r2", received_at=T0, due_at=due),
+        event("accepted", 2, 30, request_id="r2"),
+        event("resolved", 3, 31, request_id="r2", due_at=due),
+        event("feedback_given", 4, 32, request_id="r2", rating="basically_satisfied"),
+        # r3: answered at exactly 24 h (on time), explained, no feedback.
+        event("submitted", 1, 0, request_id="r3", received_at=T0, due_at=due),
+        event("explained", 2, 24, request_id="r3"),
+        # r4: no response yet.
+        event("submitted", 1, 0, request_id="r4", received_at=T0, due_at=due),
+        # r5: never seen as submitted: not counted.
+        event("accepted", 2, 1, request_id="r5"),
+    ]
+    counts = count_requests(fold(events).values())
+    assert counts == IndicatorCounts(
+        received=4,
+        accepted_on_time=2,
+        resolved=2,
+        resolved_on_time=1,
+        explained=1,
+        feedback_count=2,
+        satisfied=1,
+        basically_satisfied=1,
+    )
+    rates = counts.rates()
+    assert rates["response_rate"] == 0.5
+    assert rates["resolution_rate"] == 0.5
+    assert rates["satisfaction_rate"] == (1 + 0.9) / 2
+    assert rates["on_time_rate"] == 0.5
+    assert rates["visit_rate"] is None
+    assert count_requests(fold(events).values(), response_limit_seconds=3600).accepted_on_time == 0
+
+
+def test_counts_add_up_over_a_subtree() -> None:
+    a = IndicatorCounts(received=3, resolved=2, visits=4, visit_quota=10)
+    b = IndicatorCounts(received=1, resolved=1, visits=12, visit_quota=10)
+    total = IndicatorCounts.total([a, b])
+    assert (total.received, total.resolved, total.visits, total.visit_quota) == (4, 3, 16, 20)
+    assert total.rates()["visit_rate"] == 16 / 20
+    assert b.rates()["visit_rate"] == 1.0  # more visits than the quota caps at 100 %

@@ -1,0 +1,372 @@
+"""A scripted month over real NATS and PostgreSQL: indicators, ranking, order, rebuild."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+import nats
+import pytest
+from sqlalchemy import select
+from uuid6 import uuid7
+
+from grassroots.contracts.envelope import CloudEvent
+from grassroots.contracts.events import members as m
+from grassroots.contracts.events import requests as r
+from grassroots.contracts.events.base import EventData
+from grassroots.evaluation.adapters.orm import READ_MODELS, point_items, request_facts, visits
+from grassroots.evaluation.domain.facts import fold
+from grassroots.evaluation.domain.periods import LOCAL_TZ
+from grassroots.evaluation.main import SPEC
+from grassroots.evaluation.service.rebuild import rebuild
+from grassroots.kit.messaging import ensure_streams
+from grassroots.kit.tables import org_units
+from grassroots.kit.testing.servers import NatsServer
+from grassroots.kit.testing.services import (
+    DatabaseFactory,
+    RunningService,
+    auth,
+    eventually,
+    run_service,
+)
+
+pytestmark = pytest.mark.component
+
+COUNTY = "230321000000"
+UNITS = [
+    # (id, area, tier, parent)
+    ("county", COUNTY, "county", None),
+    ("town-a", "230321100000", "township", "county"),
+    ("town-b", "230321102000", "township", "county"),
+    ("town-c", "230321104000", "township", "county"),
+    ("village-a1", "230321100201", "village", "town-a"),
+    ("village-b1", "230321102201", "village", "town-b"),
+]
+AREA = {u[0]: u[1] for u in UNITS}
+
+
+def local(day: int, hour: int, minute: int = 0, second: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, second, tzinfo=LOCAL_TZ)
+
+
+def org_events() -> list[EventData]:
+    return [
+        m.OrgUnitCreated(
+            org_unit_id=uid,
+            name=f"单位 {uid}",
+            area_code=area,
+            tier=tier,  # type: ignore[arg-type]
+            kind="committee" if tier != "village" else "branch",
+            domain="rural",
+            parent_id=parent,
+            version=1,
+            occurred_at=local(1, 8),
+        )
+        for uid, area, tier, parent in UNITS
+    ]
+
+
+class Script:
+    """Builds the events of requests, one after the other, with versions."""
+
+    def __init__(self) -> None:
+        self.events: list[EventData] = []
+
+    def request(self, rid: str, unit: str, received: datetime, due_hours: float) -> _Request:
+        return _Request(self, rid, unit, received, received + timedelta(hours=due_hours))
+
+
+class _Request:
+    def __init__(
+        self, script: Script, rid: str, unit: str, received: datetime, due: datetime
+    ) -> None:
+        self.script, self.rid, self.unit, self.due, self.version = script, rid, unit, due, 1
+        self.at = received
+        self._add(
+            r.RequestSubmitted, received, status="submitted", channel="window", received_at=received
+        )
+
+    def _add(self, model: type[EventData], at: datetime, **extra: Any) -> _Request:
+        self.script.events.append(
+            model(  # type: ignore[call-arg]
+                request_id=self.rid,
+                org_unit_id=extra.pop("unit", self.unit),
+                area_code=AREA[self.unit],
+                service_code="S01",
+                due_at=self.due,
+                version=self.version,
+                occurred_at=at,
+                **extra,
+            )
+        )
+        self.version += 1
+        return self
+
+    def then(self, hours: float, name: str, **extra: Any) -> _Request:
+        self.at = self.at + timedelta(hours=hours)
+        models: dict[str, type[EventData]] = {
+            "accepted": r.RequestAccepted,
+            "escalated": r.RequestEscalated,
+            "explained": r.RequestExplained,
+            "resolved": r.RequestResolved,
+            "feedback": r.FeedbackGiven,
+        }
+        model = models[name]
+        status = {"feedback": "resolved"}.get(name, name)
+        if name == "escalated":
+            parent = {u[0]: u[3] for u in UNITS}[self.unit]
+            extra.update(from_org_unit_id=self.unit, cause="manual", unit=parent)
+            self._add(model, self.at, status=status, **extra)
+            self.unit = str(parent)  # the township holds it from now on
+            return self
+        return self._add(model, self.at, status=status, **extra)
+
+
+def scripted_month() -> list[EventData]:
+    """November 2026 in two townships (hand-computed results in the tests below)."""
+    s = Script()
+    # Township A: r1 and r2 at its village, r3 at the township on the month's last second.
+    s.request("r1", "village-a1", local(2, 10), 72).then(2, "accepted").then(
+        20, "resolved", handler_member_id="m-a1"
+    ).then(1, "feedback", rating="satisfied")
+    s.request("r2", "village-a1", local(5, 9), 72).then(30, "accepted").then(1, "escalated").then(
+        10, "resolved"
+    ).then(1, "feedback", rating="basically_satisfied")
+    s.request("r3", "town-a", local(30, 23, 59, 59), 48).then(1, "accepted").then(2, "explained")
+    # Received one second later: December, not November.
+    s.request("r4", "town-a", local(1, 0, 0, 0, month=12), 48).then(1, "accepted")
+    # Township B: both answered within the hour; r6 resolved after its due time.
+    s.request("r5", "village-b1", local(10, 9), 24).then(1, "accepted").then(5, "resolved").then(
+        1, "feedback", rating="satisfied"
+    )
+    s.request("r6", "village-b1", local(12, 9), 24).then(1, "accepted").then(40, "resolved").then(
+        1, "feedback", rating="unsatisfied"
+    )
+    visits = [
+        r.VisitLogged(
+            visit_id=f"v{i}",
+            visitor_member_id="m-a1",
+            org_unit_id="village-a1",
+            area_code=AREA["village-a1"],
+            kind="home",
+            visited_at=local(3 + i, 15),
+            version=1,
+            occurred_at=local(3 + i, 15),
+        )
+        for i in range(4)
+    ]
+    return s.events + visits
+
+
+def envelope(data: EventData, event_id: str | None = None) -> CloudEvent:
+    area = data.area_code  # type: ignore[attr-defined]
+    return CloudEvent(
+        id=event_id or str(uuid7()),
+        source="/grassroots/test",
+        type=data.event_type(),
+        subject=getattr(data, "request_id", None) or getattr(data, "org_unit_id", "x"),
+        data=data.model_dump(mode="json"),
+        areacode=area,
+    )
+
+
+async def publish(url: str, events: list[tuple[EventData, CloudEvent]]) -> None:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    for data, event in events:
+        await js.publish(
+            data.subject_for(event.areacode),
+            event.to_json_bytes(),
+            headers={"Nats-Msg-Id": event.id},
+        )
+    await nc.close()
+
+
+async def wait_projected(service: RunningService, expected_requests: int) -> None:
+    """Wait until every scripted event is applied (each request at its last version)."""
+    last = {
+        e.request_id: e.version  # type: ignore[attr-defined]
+        for e in scripted_month()
+        if isinstance(e, r._RequestEvent)
+    }
+    assert len(last) == expected_requests
+
+    async def ready() -> bool:
+        async with service.runtime.db.read_only() as session:
+            units = (await session.execute(select(org_units.c.id))).all()
+            facts = dict(
+                (
+                    await session.execute(
+                        select(request_facts.c.request_id, request_facts.c.last_version)
+                    )
+                ).all()
+            )
+            visit_count = len((await session.execute(select(visits.c.visit_id))).all())
+        return len(units) == len(UNITS) and facts == last and visit_count == 4
+
+    await eventually(ready)
+
+
+async def snapshot(service: RunningService) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    async with service.runtime.db.read_only() as session:
+        for table in (*READ_MODELS, point_items, org_units):
+            key = list(table.primary_key.columns)
+            rows = (await session.execute(select(table).order_by(*key))).all()
+            out[table.name] = [
+                {k: v for k, v in row._mapping.items() if k != "updated_at"} for row in rows
+            ]
+    return out
+
+
+@pytest.fixture
+async def evaluation(databases: DatabaseFactory, nats_server: NatsServer):  # type: ignore[no-untyped-def]
+    url = await databases.fresh(SPEC)
+    async with run_service(SPEC, database_url=url, nats_url=nats_server.url) as service:
+        yield service
+
+
+ADMIN = auth("org_admin", COUNTY)
+
+
+async def check_hand_computed(service: RunningService) -> None:
+    client = service.client
+    town_a = (await client.get("/v1/orgs/town-a/indicators?period=2026-11", headers=ADMIN)).json()
+    assert town_a["units_included"] == 2
+    assert town_a["counts"] == {
+        "received": 3,
+        "accepted_on_time": 2,  # r1 (2 h) and r3 (1 h); r2 took 30 h
+        "resolved": 2,
+        "resolved_on_time": 2,
+        "escalated": 1,
+        "explained": 1,
+        "feedback_count": 2,
+        "satisfied": 1,
+        "basically_satisfied": 1,
+        "unsatisfied": 0,
+        "visits": 4,
+        "visit_quota": 10,
+        "posts_claimed": 0,
+        "check_ins": 0,
+    }
+    assert town_a["rates"]["response_rate"] == pytest.approx(2 / 3)
+    assert town_a["rates"]["satisfaction_rate"] == pytest.approx(0.95)
+    december = await client.get("/v1/orgs/town-a/indicators?period=2026-12", headers=ADMIN)
+    assert december.json()["counts"]["received"] == 1  # r4, received at 00:00:00 local
+    county = (await client.get("/v1/orgs/county/indicators?period=2026-Q4", headers=ADMIN)).json()
+    assert county["counts"]["received"] == 6
+    ranking = (await client.get("/v1/rankings?parent=county&period=2026-11", headers=ADMIN)).json()
+    rows = [(i["org_unit_id"], i["rank"], i["score"], i["status"]) for i in ranking["items"]]
+    # B: 100 × (0.1 × 1 + 0.5 × 1 + 0.4 × 0.5) = 80; A: 100 × (0.6 × 2/3 + 0.4 × 0.95) = 78.
+    assert rows == [
+        ("town-b", 1, 80.0, "scored"),
+        ("town-a", 2, 78.0, "scored"),
+        ("town-c", None, None, "no_requests"),
+    ]
+
+
+async def test_a_scripted_month_gives_the_hand_computed_indicators_and_ranking(
+    evaluation: RunningService, nats_server: NatsServer
+) -> None:
+    events = [*org_events(), *scripted_month()]
+    await publish(nats_server.url, [(e, envelope(e)) for e in events])
+    await wait_projected(evaluation, expected_requests=6)
+    await check_hand_computed(evaluation)
+    client = evaluation.client
+    assert (await client.get("/v1/orgs/town-a/indicators?period=2026-13", headers=ADMIN)).json()[
+        "errors"
+    ][0]["field"] == "period"
+    outside = auth("org_admin", "230322000000")
+    assert (
+        await client.get("/v1/orgs/town-a/indicators?period=2026-11", headers=outside)
+    ).status_code == 403
+    assert (
+        await client.get("/v1/orgs/nowhere/indicators?period=2026-11", headers=ADMIN)
+    ).status_code == 404
+    # Publishing freezes the ranking and emits the contract event through the outbox.
+    body = {"parent": "county", "period": "2026-11"}
+    assert (
+        await client.post("/v1/rankings/publish", json=body, headers=auth("cadre", COUNTY))
+    ).status_code == 403
+    published = await client.post("/v1/rankings/publish", json=body, headers=ADMIN)
+    assert published.status_code == 201, published.text
+    assert (await client.post("/v1/rankings/publish", json=body, headers=ADMIN)).status_code == 409
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    sub = await js.pull_subscribe("gr.evaluation.v1.published.>", durable="check")
+    msgs = await sub.fetch(1, timeout=10)
+    event = CloudEvent.from_json_bytes(msgs[0].data)
+    await nc.close()
+    assert event.type == "gr.evaluation.published.v1"
+    assert [(e["org_unit_id"], e["rank"]) for e in event.data["entries"]] == [
+        ("town-b", 1),
+        ("town-a", 2),
+        ("town-c", None),
+    ]
+    frozen = (await client.get("/v1/rankings?parent=county&period=2026-11", headers=ADMIN)).json()
+    assert frozen["published"] is True
+    assert [i["score"] for i in frozen["items"]] == [80.0, 78.0, None]
+
+
+async def test_events_twice_and_out_of_order_give_the_same_result(
+    evaluation: RunningService, nats_server: NatsServer
+) -> None:
+    events = [*org_events(), *scripted_month()]
+    envelopes = [(e, envelope(e)) for e in events]
+    # Each event twice: once re-sent upstream under a new id, once redelivered with its own id
+    # (a different Nats-Msg-Id gets past JetStream's de-duplication to reach the inbox).
+    resent = [(e, envelope(e)) for e in events]
+    redelivered = [(e, ev.model_copy()) for e, ev in envelopes]
+    shuffled = envelopes + resent
+    random.Random(6).shuffle(shuffled)
+    await publish(nats_server.url, shuffled)
+    nc = await nats.connect(nats_server.url)
+    js = nc.jetstream()
+    for data, event in redelivered[:10]:
+        await js.publish(
+            data.subject_for(event.areacode),
+            event.to_json_bytes(),
+            headers={"Nats-Msg-Id": event.id + "-again"},
+        )
+    await nc.close()
+    await wait_projected(evaluation, expected_requests=6)
+    await check_hand_computed(evaluation)
+    # The stored facts equal a pure fold of the ordered stream, field by field.
+    ordered = fold(
+        [
+            (e.event_type().split(".")[2], e.model_dump())
+            for e in events
+            if isinstance(e, r._RequestEvent)
+        ]
+    )
+    async with evaluation.runtime.db.read_only() as session:
+        rows = {
+            row.request_id: row._mapping
+            for row in (await session.execute(select(request_facts))).all()
+        }
+    assert set(rows) == set(ordered)
+    for rid, facts in ordered.items():
+        assert rows[rid]["received_unit_id"] == facts.received_unit_id
+        assert rows[rid]["response_seconds"] == facts.response_seconds
+        assert rows[rid]["resolved"] == facts.resolved
+        assert rows[rid]["resolved_on_time"] == facts.resolved_on_time
+        assert rows[rid]["rating"] == facts.rating
+        assert rows[rid]["last_version"] == facts.last_version
+
+
+async def test_a_rebuild_by_replay_equals_the_live_read_model(
+    evaluation: RunningService, nats_server: NatsServer, databases: DatabaseFactory
+) -> None:
+    events = [*org_events(), *scripted_month()]
+    await publish(nats_server.url, [(e, envelope(e)) for e in events])
+    await wait_projected(evaluation, expected_requests=6)
+    live = await snapshot(evaluation)
+    assert live["ev_request_facts"] and live["ev_visits"] and live["ev_point_items"]
+    report = await rebuild(evaluation.runtime.db, nats_server.url, batch_size=7)
+    assert report.events == len(events)
+    rebuilt = await snapshot(evaluation)
+    for table, rows in live.items():
+        assert rebuilt[table] == rows, table
+    await check_hand_computed(evaluation)
