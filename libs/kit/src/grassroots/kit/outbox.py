@@ -103,6 +103,9 @@ class OutboxRelay:
         self.keep_days = keep_days
         self.workers = workers
         self._wake = asyncio.Event()
+        # Helper workers join only while batches come back full (a backlog to drain), so a
+        # trickle of commits costs one claim query each, not one per worker.
+        self._backlog = asyncio.Event()
         self._stopping = False
         db.on_commit(self._wake.set)
 
@@ -113,16 +116,24 @@ class OutboxRelay:
     async def run(self) -> None:
         """Publish until stopped; on PostgreSQL several workers overlap database and NATS work."""
         workers = 1 if self.db.is_sqlite else self.workers
-        await asyncio.gather(*(self._work(housekeeper=i == 0) for i in range(workers)))
+        await asyncio.gather(*(self._work(primary=i == 0) for i in range(workers)))
 
-    async def _work(self, *, housekeeper: bool) -> None:
+    async def _work(self, *, primary: bool) -> None:
         """One worker: publish batches until stopped; on any error wait a little and retry."""
         last_housekeeping = 0.0
         loop = asyncio.get_running_loop()
         while not self._stopping:
+            if not primary:
+                await self._backlog.wait()
+                if self._stopping:
+                    return
             try:
                 published = await self.publish_batch()
-                if housekeeper and loop.time() - last_housekeeping > 5:
+                if published >= self.batch_size:
+                    self._backlog.set()
+                else:
+                    self._backlog.clear()
+                if primary and loop.time() - last_housekeeping > 5:
                     await self.housekeeping()
                     last_housekeeping = loop.time()
             except asyncio.CancelledError:
@@ -131,7 +142,7 @@ class OutboxRelay:
                 log.warning("outbox relay: batch failed, will retry", exc_info=True)
                 published = 0
                 await asyncio.sleep(min(self.poll_seconds * 4, 2.0))
-            if published == 0:
+            if published == 0 and primary:
                 self._wake.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
@@ -140,6 +151,7 @@ class OutboxRelay:
         """Let `run` return after its current batch."""
         self._stopping = True
         self._wake.set()
+        self._backlog.set()
 
     async def publish_batch(self) -> int:
         """Publish one batch of unsent rows; return how many were published."""
