@@ -11,7 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
@@ -20,6 +20,7 @@ from grassroots.kit.clock import utcnow
 from grassroots.kit.db import Database
 from grassroots.kit.problems import Invalid
 from grassroots.members import metrics
+from grassroots.members.adapters.bulk_insert import insert_rows
 from grassroots.members.adapters.orm import member_skills, members, org_units
 from grassroots.members.domain.skills import split_skills
 from grassroots.members.service.registry import (
@@ -155,12 +156,12 @@ async def import_members(
         area = units[row["org_unit_id"]].area_code
         plan.events.extend(registration_events(row, area, phone))
         plan.skills.extend({"member_id": row["id"], "skill": s} for s in row["skills"])
-    for start in range(0, len(plan.rows), CHUNK):
-        await session.execute(insert(members), plan.rows[start : start + CHUNK])
-    for start in range(0, len(plan.skills), CHUNK):
-        await session.execute(insert(member_skills), plan.skills[start : start + CHUNK])
-    for start in range(0, len(plan.events), CHUNK):
-        await record_events(session, deps.outbox, plan.events[start : start + CHUNK], principal.sub)
+    await insert_rows(session, members, plan.rows)
+    await insert_rows(session, member_skills, plan.skills)
+    for start in range(0, len(plan.events), 10 * CHUNK):
+        await record_events(
+            session, deps.outbox, plan.events[start : start + 10 * CHUNK], principal.sub
+        )
     plan.rejected.sort(key=lambda r: r.row)
     metrics.IMPORT_ROWS.labels("accepted").inc(len(plan.rows))
     metrics.IMPORT_ROWS.labels("rejected").inc(len(plan.rejected))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.envelope import CloudEvent
@@ -18,6 +18,7 @@ from grassroots.kit.clock import utcnow
 from grassroots.kit.outbox import Outbox, new_event_id
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
 from grassroots.kit.tables import outbox as outbox_table
+from grassroots.members.adapters.bulk_insert import insert_rows
 from grassroots.members.adapters.crypto import FieldCipher
 from grassroots.members.adapters.orm import org_units
 
@@ -81,22 +82,39 @@ async def record_events(
         )
         return
     now = utcnow()
+    correlation, causation = context.correlation_id.get(), context.causation_id.get()
+    subjects: dict[tuple[type[EventData], str], str] = {}
     rows = []
     for pending in events:
-        envelope = CloudEvent(
+        data = pending.data
+        key = (type(data), pending.area_code)
+        if key not in subjects:
+            subjects[key] = data.subject_for(pending.area_code)
+        # Every field was validated when the event data was built; constructing the
+        # envelope without re-validation keeps large imports fast.
+        envelope = CloudEvent.model_construct(
             id=new_event_id(),
             source=outbox.source,
-            type=pending.data.event_type(),
+            type=data.event_type(),
             subject=pending.aggregate_id,
             time=now,
-            data=pending.data.model_dump(mode="json"),
+            data=data.model_dump(mode="json"),
             areacode=pending.area_code,
-            correlationid=context.correlation_id.get(),
-            causationid=context.causation_id.get(),
+            correlationid=correlation,
+            causationid=causation,
             actor=actor,
         )
-        rows.append(Outbox.row(envelope, pending.data))
-    await session.execute(insert(outbox_table), rows)
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "subject": subjects[key],
+                "payload": envelope.to_json_bytes(),
+                "created_at": now,
+                "published_at": None,
+            }
+        )
+    await insert_rows(session, outbox_table, rows)
 
 
 def member_updated(row: Any, *, org_unit_id: str | None = None) -> MemberUpdated:
