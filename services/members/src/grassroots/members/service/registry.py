@@ -27,7 +27,7 @@ from grassroots.members.domain.identity import (
     normalise_phone,
     parse_id_number,
 )
-from grassroots.members.domain.lifecycle import PROBATION_MONTHS, Stage
+from grassroots.members.domain.lifecycle import PROBATION_MONTHS, Stage, add_months
 from grassroots.members.domain.skills import base_aliases, check_duties, normalise_skills
 from grassroots.members.domain.structure import Education
 from grassroots.members.service.shared import (
@@ -205,9 +205,12 @@ def prepare_member(
             errors.append({"field": field, "message": "lies in the future"})
     if body.stage == "full" and body.joined_at is None:
         errors.append({"field": "joined_at", "message": "a full member has a joining date"})
+    # Without a date for the current stage, a full member is taken to have been confirmed
+    # when the probation ended, a probationary one to have started it on joining.
+    served_probation = add_months(body.joined_at, PROBATION_MONTHS) if body.joined_at else None
     values["stage_since"] = (
         body.stage_since
-        or (body.confirmed_at if body.stage == "full" else None)
+        or (body.confirmed_at or served_probation if body.stage == "full" else None)
         or (body.joined_at if body.stage == "probationary" else None)
         or today
     )
