@@ -148,7 +148,7 @@ INSERT INTO members (id, org_unit_id, name, gender, birth_date, education, id_nu
     updated_at, created_by)
 SELECT 'gen-' || g, ($1::text[])[1 + g % array_length($1::text[], 1)], '党员' || g,
     CASE WHEN g % 3 = 0 THEN 'female' ELSE 'male' END,
-    date '1940-01-01' + (g * 7919 % 24000),
+    date '1940-01-01' + (g::bigint * 7919 % 24000)::int,
     (ARRAY['primary_or_below','junior_high','senior_high','vocational','associate',
            'bachelor'])[1 + g % 6],
     'v1:bench:sealed', md5(g::text) || md5((-g)::text), '230321********0000',

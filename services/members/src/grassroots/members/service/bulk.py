@@ -41,6 +41,7 @@ BOOL_COLUMNS = frozenset({"in_service", "public_name_consent"})
 _BOOL_WORDS = {"是": "true", "否": "false", "y": "true", "n": "false"}
 EXPORT_COLUMNS = ("id", *COLUMNS, "status", "floating", "lost_contact", "community_org_unit_id")
 CHUNK = 1000
+SLICE = 5000
 
 
 class ImportRejection(BaseModel):
@@ -132,24 +133,42 @@ async def import_members(
         for county in {county_of(u.area_code) for u in units.values()}
     }
     today = utcnow().date()
-    plan = _Plan()
+    rejected: list[ImportRejection] = []
     seen_hashes: dict[str, int] = {}
-    for number, values in enumerate(inputs, start=1):
-        errors, prepared = _check_row(values, units, aliases, principal, deps, today)
-        if prepared is not None:
-            row, phone = prepared
-            earlier = seen_hashes.get(row["id_number_hash"])
-            if earlier is not None:
-                errors.append({"field": "id_number", "message": f"repeats row {earlier}"})
-            else:
-                seen_hashes[row["id_number_hash"]] = number
-        if errors or prepared is None:
-            plan.rejected.append(ImportRejection(row=number, errors=errors))
-            continue
-        row["_row"] = number
-        row["_phone"] = phone
-        plan.rows.append(row)
-    await _reject_registered(session, plan)
+    accepted = 0
+    # Rows are checked and written a slice at a time, all in the caller's one transaction:
+    # memory stays bounded and the garbage collector never walks a whole file's objects.
+    for start in range(0, len(inputs), SLICE):
+        plan = _Plan()
+        for number, values in enumerate(inputs[start : start + SLICE], start=start + 1):
+            errors, prepared = _check_row(values, units, aliases, principal, deps, today)
+            if prepared is not None:
+                row, phone = prepared
+                earlier = seen_hashes.get(row["id_number_hash"])
+                if earlier is not None:
+                    errors.append({"field": "id_number", "message": f"repeats row {earlier}"})
+                else:
+                    seen_hashes[row["id_number_hash"]] = number
+            if errors or prepared is None:
+                plan.rejected.append(ImportRejection(row=number, errors=errors))
+                continue
+            row["_row"] = number
+            row["_phone"] = phone
+            plan.rows.append(row)
+        await _reject_registered(session, plan)
+        await _write(session, deps, principal, plan, units)
+        accepted += len(plan.rows)
+        rejected.extend(plan.rejected)
+    rejected.sort(key=lambda r: r.row)
+    metrics.IMPORT_ROWS.labels("accepted").inc(accepted)
+    metrics.IMPORT_ROWS.labels("rejected").inc(len(rejected))
+    return ImportResult(accepted=accepted, rejected=rejected)
+
+
+async def _write(
+    session: AsyncSession, deps: Deps, principal: Principal, plan: _Plan, units: dict[str, Any]
+) -> None:
+    """Insert a slice's accepted members, their skills and their events."""
     for row in plan.rows:
         row.pop("_row")
         phone = row.pop("_phone")
@@ -158,14 +177,7 @@ async def import_members(
         plan.skills.extend({"member_id": row["id"], "skill": s} for s in row["skills"])
     await insert_rows(session, members, plan.rows)
     await insert_rows(session, member_skills, plan.skills)
-    for start in range(0, len(plan.events), 10 * CHUNK):
-        await record_events(
-            session, deps.outbox, plan.events[start : start + 10 * CHUNK], principal.sub
-        )
-    plan.rejected.sort(key=lambda r: r.row)
-    metrics.IMPORT_ROWS.labels("accepted").inc(len(plan.rows))
-    metrics.IMPORT_ROWS.labels("rejected").inc(len(plan.rejected))
-    return ImportResult(accepted=len(plan.rows), rejected=plan.rejected)
+    await record_events(session, deps.outbox, plan.events, principal.sub)
 
 
 def _drop_trailing_blanks(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
