@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from grassroots.kit.testing.services import RunningService, auth, eventually
 from grassroots.members.adapters.orm import members as members_table
-from grassroots.members.adapters.orm import pii_reads
+from grassroots.members.adapters.orm import pii_reads, transfers
 
 pytestmark = pytest.mark.component
 
@@ -360,3 +361,36 @@ async def test_events_carry_states_and_contacts_go_to_notify_only(
     await eventually(erased_sent)
     gone = (await members.client.get(f"/v1/members/{created['id']}", headers=auth())).json()
     assert gone["status"] == "erased" and gone["id_number"] is None and gone["phone"] is None
+
+
+async def test_overdue_letters_are_listed_refused_and_closed(
+    members: RunningService, tree: Tree, new_member: Any
+) -> None:
+    created = await register(members, new_member(tree["village"]["id"], 13))
+    letter = (
+        await members.client.post(
+            f"/v1/members/{created['id']}/transfers",
+            json={"to_org_unit_id": tree["other_village"]["id"], "reason": "外出"},
+            headers=auth(),
+        )
+    ).json()
+    assert letter["valid_until"] == str(date.fromisoformat(letter["issued_on"]) + timedelta(90))
+    async with members.runtime.db.transaction() as session:
+        await session.execute(
+            update(transfers)
+            .where(transfers.c.id == letter["id"])
+            .values(valid_until=date.today() - timedelta(days=1))
+        )
+    overdue = (await members.client.get("/v1/transfers?overdue=true", headers=auth())).json()
+    assert [(t["id"], t["overdue"]) for t in overdue["items"]] == [(letter["id"], True)]
+    receiver = auth("org_admin", org=tree["other"]["area_code"])
+    late = await members.client.post(f"/v1/transfers/{letter['id']}/accept", headers=receiver)
+    assert late.status_code == 409 and "expired" in late.json()["detail"]
+    assert (
+        await members.client.post(f"/v1/transfers/{letter['id']}/expire", headers=receiver)
+    ).status_code == 403
+    closed = await members.client.post(f"/v1/transfers/{letter['id']}/expire", headers=auth())
+    assert closed.status_code == 200 and closed.json()["status"] == "expired"
+    assert (await members.client.get("/v1/transfers?overdue=true", headers=auth())).json()[
+        "items"
+    ] == []

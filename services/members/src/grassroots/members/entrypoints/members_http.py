@@ -294,13 +294,13 @@ async def get_transfer(
 )
 async def decide_transfer(
     transfer_id: str,
-    action: Literal["accept", "reject", "revoke"],
+    action: Literal["accept", "reject", "revoke", "expire"],
     principal: CurrentPrincipal,
     runtime: AppRuntime,
     deps: AppDeps,
     body: transfers.DecisionIn | None = None,
 ) -> transfers.TransferOut:
-    """Accept or reject (receiving side), or revoke (sending side) an issued letter."""
+    """Accept or reject (receiving side); revoke, or close an overdue letter (sending side)."""
     async with runtime.db.transaction() as session:
         return await transfers.decide_transfer(
             session, deps, principal, transfer_id, action, body or transfers.DecisionIn()
