@@ -11,7 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
@@ -231,16 +231,24 @@ async def _reject_registered(session: AsyncSession, plan: _Plan) -> None:
     """Move rows whose ID number is already registered to the rejected list."""
     hashes = [r["id_number_hash"] for r in plan.rows]
     taken: set[str] = set()
-    for start in range(0, len(hashes), CHUNK):
-        taken.update(
-            (
-                await session.execute(
-                    select(members.c.id_number_hash).where(
-                        members.c.id_number_hash.in_(hashes[start : start + CHUNK])
-                    )
-                )
-            ).scalars()
+    if session.get_bind().dialect.name == "postgresql":
+        # One probe of the unique index per hash: the members table grows inside this very
+        # transaction, where the planner's statistics cannot see it, and a hash join or a
+        # sequential scan over it would make a large import quadratic.
+        found = await session.execute(
+            text(
+                "SELECT h FROM unnest(CAST(:hashes AS text[])) AS h "
+                "WHERE EXISTS (SELECT 1 FROM members m WHERE m.id_number_hash = h)"
+            ),
+            {"hashes": hashes},
         )
+        taken.update(found.scalars())
+    else:
+        for start in range(0, len(hashes), CHUNK):
+            query = select(members.c.id_number_hash).where(
+                members.c.id_number_hash.in_(hashes[start : start + CHUNK])
+            )
+            taken.update((await session.execute(query)).scalars())
     if not taken:
         return
     kept = []
