@@ -21,6 +21,7 @@ from grassroots.kit.db import Database
 from grassroots.kit.problems import Invalid
 from grassroots.members import metrics
 from grassroots.members.adapters.bulk_insert import insert_rows
+from grassroots.members.adapters.crypto import FieldCipher, cipher_from
 from grassroots.members.adapters.orm import member_skills, members, org_units
 from grassroots.members.domain.skills import split_skills
 from grassroots.members.service.registry import (
@@ -132,47 +133,105 @@ async def import_members(
         county: await aliases_for(session, county)
         for county in {county_of(u.area_code) for u in units.values()}
     }
-    today = utcnow().date()
-    rejected: list[ImportRejection] = []
-    seen_hashes: dict[str, int] = {}
-    accepted = 0
-    # Rows are checked and written a slice at a time, all in the caller's one transaction:
-    # memory stays bounded and the garbage collector never walks a whole file's objects.
+    keys, active_key_id, index_key = deps.cipher.config
+    context = CheckContext(
+        units={u.id: u.area_code for u in units.values()},
+        aliases=aliases,
+        principal=principal,
+        deployment_prefix=deps.deployment_prefix,
+        keys=tuple(sorted(keys.items())),
+        active_key_id=active_key_id,
+        index_key=index_key,
+        today=utcnow().date(),
+    )
+    outcome = _Outcome()
+    # Rows are checked and written a slice at a time, all in the caller's one transaction,
+    # so memory stays bounded however large the file.
     for start in range(0, len(inputs), SLICE):
-        plan = _Plan()
-        for number, values in enumerate(inputs[start : start + SLICE], start=start + 1):
-            errors, prepared = _check_row(values, units, aliases, principal, deps, today)
-            if prepared is not None:
-                row, phone = prepared
-                earlier = seen_hashes.get(row["id_number_hash"])
-                if earlier is not None:
-                    errors.append({"field": "id_number", "message": f"repeats row {earlier}"})
-                else:
-                    seen_hashes[row["id_number_hash"]] = number
-            if errors or prepared is None:
-                plan.rejected.append(ImportRejection(row=number, errors=errors))
-                continue
-            row["_row"] = number
-            row["_phone"] = phone
-            plan.rows.append(row)
-        await _reject_registered(session, plan)
-        await _write(session, deps, principal, plan, units)
-        accepted += len(plan.rows)
-        rejected.extend(plan.rejected)
-    rejected.sort(key=lambda r: r.row)
-    metrics.IMPORT_ROWS.labels("accepted").inc(accepted)
-    metrics.IMPORT_ROWS.labels("rejected").inc(len(rejected))
-    return ImportResult(accepted=accepted, rejected=rejected)
+        checked = check_slice(context, start, inputs[start : start + SLICE])
+        await _take(session, deps, principal, context, checked, outcome)
+    outcome.rejected.sort(key=lambda r: r.row)
+    metrics.IMPORT_ROWS.labels("accepted").inc(outcome.accepted)
+    metrics.IMPORT_ROWS.labels("rejected").inc(len(outcome.rejected))
+    return ImportResult(accepted=outcome.accepted, rejected=outcome.rejected)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a row check needs (no session: checking is pure computation)."""
+
+    units: dict[str, str]
+    aliases: dict[str, dict[str, str]]
+    principal: Principal
+    deployment_prefix: str
+    keys: tuple[tuple[str, str], ...]
+    active_key_id: str
+    index_key: str
+    today: date
+
+
+@dataclass
+class _Outcome:
+    accepted: int = 0
+    rejected: list[ImportRejection] = field(default_factory=list)
+    seen_hashes: dict[str, int] = field(default_factory=dict)
+
+
+CheckedRow = tuple[int, list[dict[str, str]], dict[str, Any] | None, str | None]
+
+
+def check_slice(
+    context: CheckContext, start: int, inputs: list[dict[str, Any]]
+) -> list[CheckedRow]:
+    """Check rows `start + 1 …`: each with its errors, or its sealed database row and phone."""
+    cipher = cipher_from(context.keys, context.active_key_id, context.index_key)
+    checked: list[CheckedRow] = []
+    for number, values in enumerate(inputs, start=start + 1):
+        errors, prepared = _check_row(values, context, cipher)
+        if prepared is None:
+            checked.append((number, errors, None, None))
+        else:
+            checked.append((number, [], prepared[0], prepared[1]))
+    return checked
+
+
+async def _take(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    context: CheckContext,
+    checked: list[CheckedRow],
+    outcome: _Outcome,
+) -> None:
+    """Drop repeats and registered ID numbers from a checked slice, then write the rest."""
+    plan = _Plan()
+    for number, errors, row, phone in checked:
+        if row is not None:
+            earlier = outcome.seen_hashes.get(row["id_number_hash"])
+            if earlier is not None:
+                errors = [{"field": "id_number", "message": f"repeats row {earlier}"}]
+            else:
+                outcome.seen_hashes[row["id_number_hash"]] = number
+        if errors or row is None:
+            plan.rejected.append(ImportRejection(row=number, errors=errors))
+            continue
+        row["_row"] = number
+        row["_phone"] = phone
+        plan.rows.append(row)
+    await _reject_registered(session, plan)
+    await _write(session, deps, principal, plan, context.units)
+    outcome.accepted += len(plan.rows)
+    outcome.rejected.extend(plan.rejected)
 
 
 async def _write(
-    session: AsyncSession, deps: Deps, principal: Principal, plan: _Plan, units: dict[str, Any]
+    session: AsyncSession, deps: Deps, principal: Principal, plan: _Plan, units: dict[str, str]
 ) -> None:
     """Insert a slice's accepted members, their skills and their events."""
     for row in plan.rows:
         row.pop("_row")
         phone = row.pop("_phone")
-        area = units[row["org_unit_id"]].area_code
+        area = units[row["org_unit_id"]]
         plan.events.extend(registration_events(row, area, phone))
         plan.skills.extend({"member_id": row["id"], "skill": s} for s in row["skills"])
     await insert_rows(session, members, plan.rows)
@@ -200,30 +259,26 @@ async def _units(session: AsyncSession, ids: set[str]) -> dict[str, Any]:
 
 
 def _check_row(
-    values: dict[str, Any],
-    units: dict[str, Any],
-    aliases: dict[str, dict[str, str]],
-    principal: Principal,
-    deps: Deps,
-    today: date,
+    values: dict[str, Any], context: CheckContext, cipher: FieldCipher
 ) -> tuple[list[dict[str, str]], tuple[dict[str, Any], str | None] | None]:
     try:
         body = MemberIn.model_validate(values)
     except ValidationError as exc:
         return pydantic_errors(exc), None
-    unit = units.get(body.org_unit_id)
-    if unit is None:
+    area_code = context.units.get(body.org_unit_id)
+    if area_code is None:
         return [
             {"field": "org_unit_id", "message": f"no organisation unit {body.org_unit_id}"}
         ], None
-    if not principal.covers(unit.area_code) or not unit.area_code.startswith(
-        deps.deployment_prefix
+    if not context.principal.covers(area_code) or not area_code.startswith(
+        context.deployment_prefix
     ):
         return [{"field": "org_unit_id", "message": "outside this token's scope"}], None
-    prepared, phone, errors = prepare_member(body, aliases[county_of(unit.area_code)], today)
+    aliases = context.aliases[county_of(area_code)]
+    prepared, phone, errors = prepare_member(body, aliases, context.today)
     if errors:
         return errors, None
-    row = member_row(str(uuid7()), prepared, phone, deps.cipher, principal.sub)
+    row = member_row(str(uuid7()), prepared, phone, cipher, context.principal.sub)
     return [], (row, phone)
 
 
