@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text, update
 
 from grassroots.kit.testing.services import RunningService, auth, eventually
@@ -139,6 +140,7 @@ async def test_unmasked_reads_need_org_admin_a_reason_and_are_audited(
     assert revealed.status_code == 200
     assert revealed.json()["id_number"] == body["id_number"]
     assert revealed.json()["phone"] == body["phone"]
+    assert REGISTRY.get_sample_value("gr_members_pii_reads_total") == reads_before + 1
     async with members.runtime.db.read_only() as session:
         reads = (await session.execute(select(pii_reads))).all()
     assert [(r.reader, r.reason) for r in reads] == [("admin-7", "组织关系转接核实身份")]

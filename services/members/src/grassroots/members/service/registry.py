@@ -15,6 +15,7 @@ from grassroots.contracts.events.members import MemberExited, MemberRegistered
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import Conflict, Forbidden, NotFound
+from grassroots.members import metrics
 from grassroots.members.adapters.crypto import FieldCipher
 from grassroots.members.adapters.orm import (
     floating_spells,
@@ -510,6 +511,7 @@ async def reveal_member(
             read_at=utcnow(),
         )
     )
+    metrics.PII_READS.inc()
     return RevealOut(member_id=member_id, id_number=id_number, phone=plain_phone(deps.cipher, row))
 
 
