@@ -134,6 +134,7 @@ async def test_unmasked_reads_need_org_admin_a_reason_and_are_audited(
     admin = auth("org_admin", org=tree["county"]["area_code"], sub="admin-7")
     no_reason = await members.client.post(path, json={}, headers=admin)
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    reads_before = REGISTRY.get_sample_value("gr_members_pii_reads_total") or 0.0
     revealed = await members.client.post(
         path, json={"reason": "组织关系转接核实身份"}, headers=admin
     )
