@@ -397,3 +397,28 @@ async def test_overdue_letters_are_listed_refused_and_closed(
     assert (await members.client.get("/v1/transfers?overdue=true", headers=auth())).json()[
         "items"
     ] == []
+
+
+async def test_the_community_registers_check_ins_of_members_working_elsewhere(
+    members: RunningService, tree: Tree, new_member: Any
+) -> None:
+    worker = await register(members, new_member(tree["other_village"]["id"], 14, in_service=True))
+    community_cadre = auth("cadre", org=tree["community"]["area_code"])
+    checked = await members.client.post(
+        f"/v1/members/{worker['id']}/community-checkin",
+        json={"community_org_unit_id": tree["community"]["id"]},
+        headers=community_cadre,
+    )
+    assert checked.status_code == 200, checked.text
+    elsewhere = await members.client.post(
+        f"/v1/members/{worker['id']}/community-checkin",
+        json={"community_org_unit_id": tree["village"]["id"]},
+        headers=auth("cadre", org=tree["village"]["area_code"]),
+    )
+    assert elsewhere.status_code == 422  # a rural village branch is not a community
+    stranger = await members.client.post(
+        f"/v1/members/{worker['id']}/posts",
+        json={"title": "x"},
+        headers=community_cadre,
+    )
+    assert stranger.status_code == 403
