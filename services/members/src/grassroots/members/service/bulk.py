@@ -138,6 +138,7 @@ async def import_members(
         units={u.id: u.area_code for u in units.values()},
         aliases=aliases,
         principal=principal,
+        scope_prefix=principal.area_prefix,
         deployment_prefix=deps.deployment_prefix,
         keys=tuple(sorted(keys.items())),
         active_key_id=active_key_id,
@@ -163,6 +164,8 @@ class CheckContext:
     units: dict[str, str]
     aliases: dict[str, dict[str, str]]
     principal: Principal
+    # The token's area prefix, worked out once rather than per row.
+    scope_prefix: str
     deployment_prefix: str
     keys: tuple[tuple[str, str], ...]
     active_key_id: str
@@ -270,7 +273,7 @@ def _check_row(
         return [
             {"field": "org_unit_id", "message": f"no organisation unit {body.org_unit_id}"}
         ], None
-    if not context.principal.covers(area_code) or not area_code.startswith(
+    if not area_code.startswith(context.scope_prefix) or not area_code.startswith(
         context.deployment_prefix
     ):
         return [{"field": "org_unit_id", "message": "outside this token's scope"}], None
