@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from bench import foundation
+from bench import foundation, members
 
-SUITES = {"foundation": foundation.run}
+SUITES = {"foundation": foundation.run, "members": members.run}
 
 
 def main() -> int:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select, text, update
 
 from grassroots.kit.testing.services import RunningService, auth, eventually
 from grassroots.members.adapters.orm import members as members_table
-from grassroots.members.adapters.orm import pii_reads
+from grassroots.members.adapters.orm import pii_reads, transfers
 
 pytestmark = pytest.mark.component
 
@@ -132,12 +134,14 @@ async def test_unmasked_reads_need_org_admin_a_reason_and_are_audited(
     admin = auth("org_admin", org=tree["county"]["area_code"], sub="admin-7")
     no_reason = await members.client.post(path, json={}, headers=admin)
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    reads_before = REGISTRY.get_sample_value("gr_members_pii_reads_total") or 0.0
     revealed = await members.client.post(
         path, json={"reason": "组织关系转接核实身份"}, headers=admin
     )
     assert revealed.status_code == 200
     assert revealed.json()["id_number"] == body["id_number"]
     assert revealed.json()["phone"] == body["phone"]
+    assert REGISTRY.get_sample_value("gr_members_pii_reads_total") == reads_before + 1
     async with members.runtime.db.read_only() as session:
         reads = (await session.execute(select(pii_reads))).all()
     assert [(r.reader, r.reason) for r in reads] == [("admin-7", "组织关系转接核实身份")]
@@ -360,3 +364,61 @@ async def test_events_carry_states_and_contacts_go_to_notify_only(
     await eventually(erased_sent)
     gone = (await members.client.get(f"/v1/members/{created['id']}", headers=auth())).json()
     assert gone["status"] == "erased" and gone["id_number"] is None and gone["phone"] is None
+
+
+async def test_overdue_letters_are_listed_refused_and_closed(
+    members: RunningService, tree: Tree, new_member: Any
+) -> None:
+    created = await register(members, new_member(tree["village"]["id"], 13))
+    letter = (
+        await members.client.post(
+            f"/v1/members/{created['id']}/transfers",
+            json={"to_org_unit_id": tree["other_village"]["id"], "reason": "外出"},
+            headers=auth(),
+        )
+    ).json()
+    assert letter["valid_until"] == str(date.fromisoformat(letter["issued_on"]) + timedelta(90))
+    async with members.runtime.db.transaction() as session:
+        await session.execute(
+            update(transfers)
+            .where(transfers.c.id == letter["id"])
+            .values(valid_until=date.today() - timedelta(days=1))
+        )
+    overdue = (await members.client.get("/v1/transfers?overdue=true", headers=auth())).json()
+    assert [(t["id"], t["overdue"]) for t in overdue["items"]] == [(letter["id"], True)]
+    receiver = auth("org_admin", org=tree["other"]["area_code"])
+    late = await members.client.post(f"/v1/transfers/{letter['id']}/accept", headers=receiver)
+    assert late.status_code == 409 and "expired" in late.json()["detail"]
+    assert (
+        await members.client.post(f"/v1/transfers/{letter['id']}/expire", headers=receiver)
+    ).status_code == 403
+    closed = await members.client.post(f"/v1/transfers/{letter['id']}/expire", headers=auth())
+    assert closed.status_code == 200 and closed.json()["status"] == "expired"
+    assert (await members.client.get("/v1/transfers?overdue=true", headers=auth())).json()[
+        "items"
+    ] == []
+
+
+async def test_the_community_registers_check_ins_of_members_working_elsewhere(
+    members: RunningService, tree: Tree, new_member: Any
+) -> None:
+    worker = await register(members, new_member(tree["other_village"]["id"], 14, in_service=True))
+    community_cadre = auth("cadre", org=tree["community"]["area_code"])
+    checked = await members.client.post(
+        f"/v1/members/{worker['id']}/community-checkin",
+        json={"community_org_unit_id": tree["community"]["id"]},
+        headers=community_cadre,
+    )
+    assert checked.status_code == 200, checked.text
+    elsewhere = await members.client.post(
+        f"/v1/members/{worker['id']}/community-checkin",
+        json={"community_org_unit_id": tree["village"]["id"]},
+        headers=auth("cadre", org=tree["village"]["area_code"]),
+    )
+    assert elsewhere.status_code == 422  # a rural village branch is not a community
+    stranger = await members.client.post(
+        f"/v1/members/{worker['id']}/posts",
+        json={"title": "x"},
+        headers=community_cadre,
+    )
+    assert stranger.status_code == 403

@@ -35,7 +35,9 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         extra_lifespan=refresh_gauges_lifespan(settings.members_stats_refresh_seconds),
     )
     app.state.deps = Deps(
-        outbox=runtime.outbox, cipher=cipher, deployment_prefix=settings.area_prefix
+        outbox=runtime.outbox,
+        cipher=cipher,
+        deployment_prefix=settings.area_prefix,
     )
     return app
 

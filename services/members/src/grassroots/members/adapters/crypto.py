@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -41,6 +42,7 @@ class FieldCipher:
         if active_key_id not in keys:
             raise CipherKeyError(f"the active key id {active_key_id!r} is not in the key ring")
         self._keys = {kid: AESGCM(decode_key(value)) for kid, value in keys.items()}
+        self.config = (dict(keys), active_key_id, index_key)
         self.active_key_id = active_key_id
         self._index_key = index_key.encode()
 
@@ -76,3 +78,11 @@ class FieldCipher:
     def lookup_hash(self, value: str) -> str:
         """A keyed hash (HMAC-SHA256) to find equal values without decrypting them."""
         return hmac.new(self._index_key, value.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def cipher_from(
+    keys: tuple[tuple[str, str], ...], active_key_id: str, index_key: str
+) -> FieldCipher:
+    """A cipher built once per key configuration."""
+    return FieldCipher(dict(keys), active_key_id, index_key)

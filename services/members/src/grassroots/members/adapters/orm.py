@@ -81,7 +81,7 @@ members = Table(
     "members",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("org_unit_id", String(36), nullable=False, index=True),
+    Column("org_unit_id", String(36), nullable=False),
     Column("name", String(100), nullable=False),
     Column("gender", String(8), nullable=False),
     Column("birth_date", Date, nullable=False),
@@ -112,14 +112,27 @@ members = Table(
     Column("public_name_consent", Boolean, nullable=False),
     Column("floating", Boolean, nullable=False),
     Column("lost_contact", Boolean, nullable=False),
-    Column("community_org_unit_id", String(36), nullable=True, index=True),
+    Column("community_org_unit_id", String(36), nullable=True),
     Column("checked_in_at", DateTime(timezone=True), nullable=True),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("created_by", String(64), nullable=False),
 )
-Index("ix_members_status_org_unit", members.c.status, members.c.org_unit_id)
+# Covering index: structure statistics of a subtree read only this index (index-only scan).
+Index(
+    "ix_members_org_unit_id",
+    members.c.org_unit_id,
+    postgresql_include=[
+        "status",
+        "stage",
+        "education",
+        "gender",
+        "birth_date",
+        "floating",
+        "lost_contact",
+    ],
+)
 
 member_skills = Table(
     "member_skills",

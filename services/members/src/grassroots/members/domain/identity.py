@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 from typing import Literal
 
 Gender = Literal["male", "female"]
@@ -36,7 +37,7 @@ class IdNumberFacts:
 
 def check_digit(body: str) -> str:
     """The MOD 11-2 check character of the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, body), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
 

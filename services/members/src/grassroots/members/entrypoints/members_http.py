@@ -13,7 +13,15 @@ from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cur
 from grassroots.kit.problems import Invalid
 from grassroots.members.domain.lifecycle import Stage
 from grassroots.members.entrypoints.deps import AppDeps, AppRuntime
-from grassroots.members.service import activities, bulk, lifecycle, registry, stats, transfers
+from grassroots.members.service import (
+    activities,
+    bulk,
+    lifecycle,
+    registry,
+    stats,
+    transfers,
+    vocabulary,
+)
 
 router = APIRouter(prefix="/v1")
 UnitParam = Annotated[str, Query(min_length=1, max_length=36, description="organisation unit id")]
@@ -286,13 +294,13 @@ async def get_transfer(
 )
 async def decide_transfer(
     transfer_id: str,
-    action: Literal["accept", "reject", "revoke"],
+    action: Literal["accept", "reject", "revoke", "expire"],
     principal: CurrentPrincipal,
     runtime: AppRuntime,
     deps: AppDeps,
     body: transfers.DecisionIn | None = None,
 ) -> transfers.TransferOut:
-    """Accept or reject (receiving side), or revoke (sending side) an issued letter."""
+    """Accept or reject (receiving side); revoke, or close an overdue letter (sending side)."""
     async with runtime.db.transaction() as session:
         return await transfers.decide_transfer(
             session, deps, principal, transfer_id, action, body or transfers.DecisionIn()
@@ -433,3 +441,47 @@ async def structure(
     """Structure of a subtree's active members: stage, education, gender, age, floating."""
     async with runtime.db.read_only() as session:
         return await stats.structure(session, principal, org_unit, as_of)
+
+
+@router.put("/skills/aliases", response_model=vocabulary.AliasOut, tags=["skills"])
+async def put_skill_alias(
+    body: vocabulary.AliasIn, principal: CurrentPrincipal, runtime: AppRuntime
+) -> vocabulary.AliasOut:
+    """Teach the county vocabulary a spelling: new tags `alias` are stored as `skill`."""
+    async with runtime.db.transaction() as session:
+        return await vocabulary.put_alias(session, principal, body)
+
+
+@router.get("/skills/aliases", response_model=list[vocabulary.AliasOut], tags=["skills"])
+async def list_skill_aliases(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    county_area: Annotated[str, Query(pattern=r"^\d{6}0{6}$")],
+) -> list[vocabulary.AliasOut]:
+    """A county's own skill aliases (on top of the built-in vocabulary)."""
+    async with runtime.db.read_only() as session:
+        return await vocabulary.list_aliases(session, principal, county_area)
+
+
+@router.get("/skills", response_model=list[vocabulary.SkillCount], tags=["skills"])
+async def skills_in_use(
+    principal: CurrentPrincipal, runtime: AppRuntime, org_unit: UnitParam
+) -> list[vocabulary.SkillCount]:
+    """Skills of a subtree's members with counts (for matching members to needs)."""
+    async with runtime.db.read_only() as session:
+        return await vocabulary.skills_in_use(session, principal, org_unit)
+
+
+@router.post("/admin/reencrypt", response_model=registry.ReencryptOut, tags=["operations"])
+async def reencrypt(
+    principal: CurrentPrincipal, runtime: AppRuntime, deps: AppDeps
+) -> registry.ReencryptOut:
+    """After a key rotation: re-seal personal data made with older keys (platform_admin)."""
+    principal.require_role("platform_admin")
+    total = 0
+    while True:
+        async with runtime.db.transaction() as session:
+            changed = await registry.reencrypt_members(session, deps.cipher)
+        total += changed
+        if changed == 0:
+            return registry.ReencryptOut(reencrypted=total, active_key_id=deps.cipher.active_key_id)

@@ -274,16 +274,17 @@ async def _scoped_unit(session: AsyncSession, principal: Principal, unit_id: str
 
 
 async def _actor_member(
-    session: AsyncSession, principal: Principal, member_id: str
+    session: AsyncSession, principal: Principal, member_id: str, also_area: str | None = None
 ) -> tuple[Any, str]:
-    """The member acting on their own record, or a cadre acting for them."""
+    """The member acting on their own record, or a cadre of their unit (or of `also_area`)."""
     row, area = await load_member(session, member_id, for_update=True)
     if principal.role == "member":
         if principal.sub != member_id:
             raise Forbidden("a member may act only on their own record")
     else:
         principal.require_role("cadre")
-        principal.require_area(area)
+        if also_area is None or not principal.covers(also_area):
+            principal.require_area(area)
     if row.status != "active":
         raise Conflict(f"the member's record is {row.status}")
     return row, area
@@ -293,10 +294,11 @@ async def community_checkin(
     session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: CheckInIn
 ) -> MemberOut:
     """An in-service member checks in at the residence community (dual affiliation)."""
-    row, area = await _actor_member(session, principal, member_id)
+    community = await load_unit(session, body.community_org_unit_id, field="community_org_unit_id")
+    # The community's own cadres register the check-ins of members working elsewhere.
+    row, area = await _actor_member(session, principal, member_id, also_area=community.area_code)
     if not row.in_service:
         raise Conflict("only in-service members check in at a residence community")
-    community = await load_unit(session, body.community_org_unit_id, field="community_org_unit_id")
     if community.domain != "community":
         raise Invalid("community_org_unit_id", "is not a community organisation")
     if row.community_org_unit_id == community.id:

@@ -15,8 +15,15 @@ from grassroots.contracts.events.members import MemberExited, MemberRegistered
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import Conflict, Forbidden, NotFound
+from grassroots.members import metrics
 from grassroots.members.adapters.crypto import FieldCipher
-from grassroots.members.adapters.orm import member_skills, members, org_units, pii_reads
+from grassroots.members.adapters.orm import (
+    floating_spells,
+    member_skills,
+    members,
+    org_units,
+    pii_reads,
+)
 from grassroots.members.adapters.orm import skill_aliases as skill_aliases_table
 from grassroots.members.domain.identity import (
     IdentityError,
@@ -27,7 +34,7 @@ from grassroots.members.domain.identity import (
     normalise_phone,
     parse_id_number,
 )
-from grassroots.members.domain.lifecycle import PROBATION_MONTHS, Stage
+from grassroots.members.domain.lifecycle import PROBATION_MONTHS, Stage, add_months
 from grassroots.members.domain.skills import base_aliases, check_duties, normalise_skills
 from grassroots.members.domain.structure import Education
 from grassroots.members.service.shared import (
@@ -205,9 +212,14 @@ def prepare_member(
             errors.append({"field": field, "message": "lies in the future"})
     if body.stage == "full" and body.joined_at is None:
         errors.append({"field": "joined_at", "message": "a full member has a joining date"})
+    # Without a date for the current stage, a full member is taken to have been confirmed
+    # when the probation ended, a probationary one to have started it on joining.
+    served_probation = (
+        min(add_months(body.joined_at, PROBATION_MONTHS), today) if body.joined_at else None
+    )
     values["stage_since"] = (
         body.stage_since
-        or (body.confirmed_at if body.stage == "full" else None)
+        or (body.confirmed_at or served_probation if body.stage == "full" else None)
         or (body.joined_at if body.stage == "probationary" else None)
         or today
     )
@@ -499,6 +511,7 @@ async def reveal_member(
             read_at=utcnow(),
         )
     )
+    metrics.PII_READS.inc()
     return RevealOut(member_id=member_id, id_number=id_number, phone=plain_phone(deps.cipher, row))
 
 
@@ -587,13 +600,17 @@ async def erase_member(
 
 
 async def reencrypt_members(session: AsyncSession, cipher: FieldCipher, batch: int = 1000) -> int:
-    """Re-seal values made with an older key under the active key; returns rows changed."""
+    """Re-seal one batch of values made with older keys under the active key; rows changed."""
+    current = f"v1:{cipher.active_key_id}:"
     rows = (
         await session.execute(
             select(members.c.id, members.c.id_number_enc, members.c.phone_enc)
             .where(
-                members.c.id_number_enc.is_not(None)
-                & ~members.c.id_number_enc.startswith(f"v1:{cipher.active_key_id}:")
+                (
+                    members.c.id_number_enc.is_not(None)
+                    & ~members.c.id_number_enc.startswith(current)
+                )
+                | (members.c.phone_enc.is_not(None) & ~members.c.phone_enc.startswith(current))
             )
             .limit(batch)
         )
@@ -605,6 +622,26 @@ async def reencrypt_members(session: AsyncSession, cipher: FieldCipher, batch: i
             if token and cipher.needs_rotation(token):
                 plain = cipher.decrypt(token, record_id=row.id, field=field)
                 changes[f"{field}_enc"] = cipher.encrypt(plain, record_id=row.id, field=field)
-        if changes:
-            await session.execute(update(members).where(members.c.id == row.id).values(**changes))
-    return len(rows)
+        await session.execute(update(members).where(members.c.id == row.id).values(**changes))
+    spells = (
+        await session.execute(
+            select(floating_spells.c.id, floating_spells.c.destination_enc)
+            .where(~floating_spells.c.destination_enc.startswith(current))
+            .limit(batch)
+        )
+    ).all()
+    for spell in spells:
+        plain = cipher.decrypt(spell.destination_enc, record_id=spell.id, field="destination")
+        await session.execute(
+            update(floating_spells)
+            .where(floating_spells.c.id == spell.id)
+            .values(destination_enc=cipher.encrypt(plain, record_id=spell.id, field="destination"))
+        )
+    return len(rows) + len(spells)
+
+
+class ReencryptOut(BaseModel):
+    """Answer of `POST /v1/admin/reencrypt`."""
+
+    reencrypted: int
+    active_key_id: str

@@ -138,17 +138,18 @@ async def decide_transfer(
     deps: Deps,
     principal: Principal,
     transfer_id: str,
-    action: Literal["accept", "reject", "revoke"],
+    action: Literal["accept", "reject", "revoke", "expire"],
     body: DecisionIn,
 ) -> TransferOut:
-    """Accept or reject (receiving side) or revoke (sending side) an issued letter."""
+    """Accept or reject (receiving side); revoke, or close as expired (sending side)."""
     principal.require_role("org_admin")
     row = await _load_transfer(session, transfer_id)
     sender = await load_unit(session, row.from_org_unit_id)
     receiver = await load_unit(session, row.to_org_unit_id)
-    deciding_side = sender if action == "revoke" else receiver
+    by_sender = action in {"revoke", "expire"}
+    deciding_side = sender if by_sender else receiver
     if not principal.covers(deciding_side.area_code):
-        side = "sending" if action == "revoke" else "receiving"
+        side = "sending" if by_sender else "receiving"
         raise Forbidden(f"only the {side} organisation may {action} this letter")
     today = utcnow().date()
     try:

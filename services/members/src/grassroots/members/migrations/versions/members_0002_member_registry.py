@@ -98,10 +98,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_members_community_org_unit_id"), ["community_org_unit_id"], unique=False
+            "ix_members_org_unit_id",
+            ["org_unit_id"],
+            unique=False,
+            postgresql_include=[
+                "status",
+                "stage",
+                "education",
+                "gender",
+                "birth_date",
+                "floating",
+                "lost_contact",
+            ],
         )
-        batch_op.create_index(batch_op.f("ix_members_org_unit_id"), ["org_unit_id"], unique=False)
-        batch_op.create_index("ix_members_status_org_unit", ["status", "org_unit_id"], unique=False)
 
     op.create_table(
         "org_unit_history",
@@ -240,9 +249,7 @@ def downgrade() -> None:
 
     op.drop_table("org_unit_history")
     with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.drop_index("ix_members_status_org_unit")
-        batch_op.drop_index(batch_op.f("ix_members_org_unit_id"))
-        batch_op.drop_index(batch_op.f("ix_members_community_org_unit_id"))
+        batch_op.drop_index("ix_members_org_unit_id")
 
     op.drop_table("members")
     with op.batch_alter_table("member_skills", schema=None) as batch_op:
