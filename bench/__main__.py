@@ -7,8 +7,9 @@ import asyncio
 import sys
 
 from bench import foundation
+from bench import requests as requests_bench
 
-SUITES = {"foundation": foundation.run}
+SUITES = {"foundation": foundation.run, "requests": requests_bench.run}
 
 
 def main() -> int:

@@ -53,6 +53,8 @@ async def escalate_overdue_requests(
     now = now or utcnow()
     result = ScanResult()
     batch = ctx.settings.requests_sla_scan_batch
+    # Units and catalogue items repeat across overdue requests: look each up once per scan.
+    cache: dict[tuple[str, str], Any] = {}
     while True:
         async with ctx.db.transaction() as session:
             query = _overdue_query(ctx, now, batch)
@@ -61,7 +63,7 @@ async def escalate_overdue_requests(
                 query = query.with_for_update(skip_locked=True)
             rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
             for row in rows:
-                outcome = await _handle_breach(ctx, session, row, now)
+                outcome = await _handle_breach(ctx, session, row, now, cache)
                 result.overdue += outcome is not None
                 result.escalated += outcome == "escalated"
         if len(rows) < batch:
@@ -69,7 +71,11 @@ async def escalate_overdue_requests(
 
 
 async def _handle_breach(
-    ctx: RequestsContext, session: AsyncSession, row: dict[str, Any], now: datetime
+    ctx: RequestsContext,
+    session: AsyncSession,
+    row: dict[str, Any],
+    now: datetime,
+    cache: dict[tuple[str, str], Any],
 ) -> str | None:
     """Mark one breach (guarded by the version) and escalate when there is a unit above."""
     marked = await session.execute(
@@ -98,7 +104,10 @@ async def _handle_breach(
         )
     )
     await emit(ctx.runtime.outbox, session, "overdue", row, occurred_at=now, actor=SCANNER)
-    unit = await get_unit(session, row["org_unit_id"])
+    key = ("unit", row["org_unit_id"])
+    if key not in cache:
+        cache[key] = await get_unit(session, row["org_unit_id"])
+    unit = cache[key]
     if unit is None or unit.parent_id is None:
         log.warning("overdue request %s has no unit above %s", row["id"], row["org_unit_id"])
         return "marked"
