@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.clock import utcnow
 from grassroots.kit.orgtree import get_unit
 from grassroots.requests import metrics
-from grassroots.requests.adapters.orm import history, requests
+from grassroots.requests.adapters.orm import SLA_WATCHED, history, requests
 from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.events import emit
@@ -36,11 +36,7 @@ class ScanResult:
 
 
 def _overdue_query(ctx: RequestsContext, now: datetime, limit: int) -> Any:
-    query = select(requests).where(
-        requests.c.due_at < now,
-        requests.c.overdue_marked.is_(False),
-        requests.c.status.in_(OPEN_VALUES),
-    )
+    query = select(requests).where(requests.c.due_at < now, text(SLA_WATCHED))
     if ctx.settings.area_prefix:
         query = query.where(requests.c.org_area_code.startswith(ctx.settings.area_prefix))
     return query.order_by(requests.c.due_at).limit(limit)
