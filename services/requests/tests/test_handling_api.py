@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -372,3 +373,45 @@ async def test_reading_the_contact_is_logged(service: RunningService) -> None:
     async with service.runtime.db.read_only() as session:
         reads = (await session.execute(select(personal_data_reads))).all()
     assert [(r.reader, r.purpose) for r in reads] == [("cadre-village", "电话回访")]
+
+
+async def test_an_appointment_outside_working_hours_and_door_to_door(
+    service: RunningService,
+) -> None:
+    # Saturday evening: 预约服务 outside office hours, and the agent comes to the house.
+    slot = {"start": "2026-12-05T18:30:00+08:00", "end": "2026-12-05T20:00:00+08:00"}
+    created = await submit(service, appointment=slot, door_to_door=True)
+    assert created["door_to_door"] is True
+    start = datetime.fromisoformat(created["appointment"]["start"])
+    assert start == datetime(2026, 12, 5, 10, 30, tzinfo=UTC)
+    stored = (
+        await service.client.get(f"/v1/requests/{created['id']}", headers=VILLAGE_CADRE)
+    ).json()
+    assert datetime.fromisoformat(stored["appointment"]["start"]) == start
+    reversed_slot = {"start": slot["end"], "end": slot["start"]}
+    refused = await submit_raw(service, appointment=reversed_slot)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "appointment.end"
+
+
+async def test_business_metrics_are_exposed(service: RunningService) -> None:
+    await submit(service)
+    text = (await service.client.get("/metrics")).text
+    assert 'gr_requests_intake_total{channel="window"}' in text
+    assert "gr_requests_time_to_accept_seconds_bucket" in text
+    assert "gr_requests_sla_scan_lag_seconds" in text
+
+
+async def test_the_scanner_honours_the_area_filter(service: RunningService) -> None:
+    from grassroots.requests.service.context import RequestsContext
+
+    rid = (await submit(service))["id"]
+    await make_overdue(service.runtime, rid)
+    ctx = service.app.state.requests
+
+    def narrowed(area_filter: str) -> RequestsContext:
+        settings = ctx.settings.model_copy(update={"area_filter": area_filter})
+        return RequestsContext(runtime=ctx.runtime, settings=settings, cipher=ctx.cipher)
+
+    assert (await escalate_overdue_requests(narrowed("23.03.22"))).overdue == 0
+    assert (await escalate_overdue_requests(narrowed("23.03.21.100"))).escalated == 1

@@ -15,10 +15,11 @@ from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.settings import ServiceSettings
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
-from grassroots.requests.entrypoints import open311
+from grassroots.requests.entrypoints import open311, visits
 from grassroots.requests.entrypoints.http import router
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.members import members_consumer
 from grassroots.requests.service.sla import run_scanner
 
 
@@ -28,7 +29,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     assert isinstance(settings, RequestsSettings)
     if settings.env == "production" and not settings.requests_data_key:
         raise ValueError("GR_REQUESTS_DATA_KEY must be set in production")
-    runtime = Runtime(settings, [org_tree_consumer()])
+    runtime = Runtime(settings, [org_tree_consumer(), members_consumer()])
     ctx = RequestsContext(
         runtime=runtime,
         settings=settings,
@@ -44,7 +45,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app = create_app(
         runtime,
-        [router, open311.router],
+        [router, visits.router, open311.router],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=scanner,

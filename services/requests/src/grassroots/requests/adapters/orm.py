@@ -97,15 +97,13 @@ requests = Table(
     Column("visit_id", String(36), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
-# The SLA scanner reads only unmarked open requests by due time.
-Index(
-    "ix_req_requests_sla",
-    requests.c.due_at,
-    postgresql_where=text(
-        "NOT overdue_marked AND status IN "
-        "('submitted','accepted','assigned','in_progress','escalated','explained','reopened')"
-    ),
+# The SLA scanner reads only unmarked open requests by due time. Its query repeats this
+# predicate word for word (literals, not parameters) so PostgreSQL can use the partial index.
+SLA_WATCHED = (
+    "NOT overdue_marked AND status IN "
+    "('submitted','accepted','assigned','in_progress','escalated','explained','reopened')"
 )
+Index("ix_req_requests_sla", requests.c.due_at, postgresql_where=text(SLA_WATCHED))
 Index("ix_req_requests_org_area_code", requests.c.org_area_code, requests.c.id)
 Index("ix_req_requests_org_unit_id", requests.c.org_unit_id)
 Index("ix_req_requests_handler", requests.c.handler_member_id)

@@ -424,13 +424,20 @@ async def escalate(
     reason: str,
     cause: str,
     now: datetime,
+    cache: dict[tuple[str, str], Any] | None = None,
 ) -> dict[str, Any]:
     """Move the request to the parent unit with a new due time on the item's calendar."""
-    unit = await get_unit(session, row["org_unit_id"])
-    parent = await get_unit(session, unit.parent_id) if unit and unit.parent_id else None
+    lookups = cache if cache is not None else {}
+    unit = await _cached(
+        lookups, ("unit", row["org_unit_id"]), get_unit(session, row["org_unit_id"])
+    )
+    parent = None
+    if unit is not None and unit.parent_id:
+        parent = await _cached(lookups, ("unit", unit.parent_id), get_unit(session, unit.parent_id))
     if parent is None:
         raise Conflict(f"unit {row['org_unit_id']} has no unit above to escalate to")
-    item = await get_item_by_id(session, row["catalog_item_id"])
+    item_id = row["catalog_item_id"]
+    item = await _cached(lookups, ("item", item_id), get_item_by_id(session, item_id))
     new_due = due_at(now, limit_for_tier(item, parent.tier), item["calendar"], ctx.calendar)
     metrics.ESCALATIONS.labels(cause, row["org_tier"]).inc()
     return await apply_transition(
@@ -452,6 +459,15 @@ async def escalate(
         event_extra={"from_org_unit_id": row["org_unit_id"], "cause": cause},
         now=now,
     )
+
+
+async def _cached(cache: dict[tuple[str, str], Any], key: tuple[str, str], lookup: Any) -> Any:
+    """Await `lookup` unless `cache` has the answer (the scanner shares one per scan)."""
+    if key in cache:
+        lookup.close()
+        return cache[key]
+    cache[key] = await lookup
+    return cache[key]
 
 
 async def reopen(

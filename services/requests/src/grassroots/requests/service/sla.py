@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.clock import utcnow
 from grassroots.kit.orgtree import get_unit
 from grassroots.requests import metrics
-from grassroots.requests.adapters.orm import history, requests
+from grassroots.requests.adapters.orm import SLA_WATCHED, history, requests
 from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.events import emit
@@ -36,11 +36,7 @@ class ScanResult:
 
 
 def _overdue_query(ctx: RequestsContext, now: datetime, limit: int) -> Any:
-    query = select(requests).where(
-        requests.c.due_at < now,
-        requests.c.overdue_marked.is_(False),
-        requests.c.status.in_(OPEN_VALUES),
-    )
+    query = select(requests).where(requests.c.due_at < now, text(SLA_WATCHED))
     if ctx.settings.area_prefix:
         query = query.where(requests.c.org_area_code.startswith(ctx.settings.area_prefix))
     return query.order_by(requests.c.due_at).limit(limit)
@@ -53,6 +49,8 @@ async def escalate_overdue_requests(
     now = now or utcnow()
     result = ScanResult()
     batch = ctx.settings.requests_sla_scan_batch
+    # Units and catalogue items repeat across overdue requests: look each up once per scan.
+    cache: dict[tuple[str, str], Any] = {}
     while True:
         async with ctx.db.transaction() as session:
             query = _overdue_query(ctx, now, batch)
@@ -61,7 +59,7 @@ async def escalate_overdue_requests(
                 query = query.with_for_update(skip_locked=True)
             rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
             for row in rows:
-                outcome = await _handle_breach(ctx, session, row, now)
+                outcome = await _handle_breach(ctx, session, row, now, cache)
                 result.overdue += outcome is not None
                 result.escalated += outcome == "escalated"
         if len(rows) < batch:
@@ -69,7 +67,11 @@ async def escalate_overdue_requests(
 
 
 async def _handle_breach(
-    ctx: RequestsContext, session: AsyncSession, row: dict[str, Any], now: datetime
+    ctx: RequestsContext,
+    session: AsyncSession,
+    row: dict[str, Any],
+    now: datetime,
+    cache: dict[tuple[str, str], Any],
 ) -> str | None:
     """Mark one breach (guarded by the version) and escalate when there is a unit above."""
     marked = await session.execute(
@@ -98,7 +100,10 @@ async def _handle_breach(
         )
     )
     await emit(ctx.runtime.outbox, session, "overdue", row, occurred_at=now, actor=SCANNER)
-    unit = await get_unit(session, row["org_unit_id"])
+    key = ("unit", row["org_unit_id"])
+    if key not in cache:
+        cache[key] = await get_unit(session, row["org_unit_id"])
+    unit = cache[key]
     if unit is None or unit.parent_id is None:
         log.warning("overdue request %s has no unit above %s", row["id"], row["org_unit_id"])
         return "marked"
