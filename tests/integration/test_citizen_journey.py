@@ -176,7 +176,8 @@ async def test_a_request_from_intake_to_rating_across_the_platform(
             {"handler_member_id": handler["id"]},
             headers=cadre,
         )
-        handler_token = auth("cadre", org=VILLAGE, sub=handler["id"])
+        # The handler is a party member, not a cadre: the named handler still resolves it.
+        handler_token = auth("member", org=VILLAGE, sub=handler["id"])
         await post(reqs, f"/v1/requests/{request_id}/start", {}, headers=handler_token)
         await post(
             reqs,

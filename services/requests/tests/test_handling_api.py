@@ -360,6 +360,21 @@ async def test_only_the_handler_or_the_acceptor_may_start(service: RunningServic
     assert started.json()["handler_member_id"] == "cadre-village"
 
 
+async def test_the_named_handler_resolves_without_a_cadre_role(service: RunningService) -> None:
+    rid = (await submit(service))["id"]
+    await act(service, rid, "accept", VILLAGE_CADRE)
+    await act(service, rid, "assign", VILLAGE_CADRE, {"handler_member_id": "member-9"})
+    handler = auth("member", org=VILLAGE, sub="member-9")
+    stranger = auth("member", org=VILLAGE, sub="member-10")
+    assert (await act(service, rid, "start", handler)).status_code == 200
+    body = {"resolution": "修好了"}
+    assert (await act(service, rid, "resolve", stranger, body)).status_code == 403
+    assert (await act(service, rid, "reopen", handler, {"reason": "x"})).status_code == 403
+    resolved = await act(service, rid, "resolve", handler, body)
+    assert resolved.status_code == 200
+    assert resolved.json()["status"] == "resolved"
+
+
 async def test_reading_the_contact_is_logged(service: RunningService) -> None:
     from sqlalchemy import select
 

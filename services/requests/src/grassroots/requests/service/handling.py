@@ -322,7 +322,11 @@ async def perform(
         if action is Action.START:
             principal.require_role("member")
             return await _start(ctx, session, row, principal)
-        principal.require_role("cadre")
+        # The named handler (a party member paired with the need, say) carries the work to its
+        # end without a cadre's role; everything else is cadres' business.
+        is_handler = row["handler_member_id"] is not None and row["handler_member_id"] == actor
+        if not (is_handler and action in HANDLER_ACTIONS):
+            principal.require_role("cadre")
         now = utcnow()
         if action is Action.ACCEPT:
             changes: dict[str, Any] = {"accepted_by": actor}
@@ -397,6 +401,9 @@ async def perform(
                 now=now,
             )
         raise Invalid("action", f"{action.value} is not a cadre action")
+
+
+HANDLER_ACTIONS = frozenset({Action.RESOLVE, Action.EXPLAIN, Action.ESCALATE})
 
 
 async def _start(
