@@ -6,14 +6,12 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.figure import Figure
-from openpyxl import Workbook
-from openpyxl.styles import Font
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# matplotlib and openpyxl are imported where used: they cost seconds at start-up.
 
 # Fonts that can draw Chinese names, in order of preference.
 CJK_FONTS = (
@@ -46,6 +44,9 @@ def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
 
 def to_xlsx(sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     """One worksheet with a bold header row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     ws = book.active
     ws.title = sheet[:31]
@@ -65,11 +66,15 @@ def to_xlsx(sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The first installed font that can draw Chinese, or None."""
+    from matplotlib import font_manager
+
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
 def _figure(height: float) -> Figure:
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(8, height), dpi=120, layout="constrained")
 
 
@@ -80,6 +85,9 @@ def _font() -> dict[str, Any]:
 
 
 def _save(figure: Figure, fmt: str) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
     buffer = io.BytesIO()
     canvas = FigureCanvasSVG(figure) if fmt == "svg" else FigureCanvasAgg(figure)
     canvas.print_figure(buffer, format=fmt)
