@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from bench import foundation
+from bench import evaluation, foundation
 
-SUITES = {"foundation": foundation.run}
+SUITES = {"foundation": foundation.run, "evaluation": evaluation.run}
 
 
 def main() -> int:

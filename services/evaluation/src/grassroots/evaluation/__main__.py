@@ -15,7 +15,12 @@ async def _rebuild(settings: EvaluationSettings) -> None:
 
     db = Database(settings.database_url)
     try:
-        report = await rebuild(db, settings.nats_url, area_filter=settings.area_filter)
+        report = await rebuild(
+            db,
+            settings.nats_url,
+            area_filter=settings.area_filter,
+            response_limit_seconds=settings.response_limit_seconds,
+        )
     finally:
         await db.dispose()
     print(f"evaluation: rebuilt from {report.events} events in {report.seconds:.1f}s")

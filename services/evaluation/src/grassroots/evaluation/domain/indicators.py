@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from grassroots.evaluation.domain.facts import RequestFacts
 
@@ -42,6 +42,11 @@ class IndicatorCounts:
             **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
         )
 
+    def __sub__(self, other: IndicatorCounts) -> IndicatorCounts:
+        return IndicatorCounts(
+            **{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)}
+        )
+
     @classmethod
     def total(cls, parts: Iterable[IndicatorCounts]) -> IndicatorCounts:
         """The sum of several counts."""
@@ -65,7 +70,10 @@ class IndicatorCounts:
 
     def as_dict(self) -> dict[str, int]:
         """Counts as a plain dict."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in COUNT_FIELDS}
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(IndicatorCounts))
 
 
 def _ratio(numerator: float, denominator: int) -> float | None:

@@ -6,11 +6,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.area import area_prefix
-from grassroots.evaluation.adapters.orm import member_activity, request_facts, visits
+from grassroots.evaluation.adapters.orm import (
+    UNIT_MONTH_COUNTS,
+    member_activity,
+    unit_month_counts,
+    visits,
+)
 from grassroots.evaluation.domain.indicators import IndicatorCounts
 from grassroots.evaluation.domain.periods import Period
 from grassroots.kit.tables import org_units
@@ -28,9 +33,9 @@ class Unit:
 
 @dataclass(frozen=True)
 class CountRules:
-    """The configurable limits behind the counts."""
+    """The configurable limits applied when reading (the response limit is applied when
+    projecting, so changing it needs a rebuild)."""
 
-    response_limit_seconds: int = 24 * 3600
     visit_quota_per_month: int = 10
 
 
@@ -76,35 +81,16 @@ async def counts_by_unit(
 ) -> dict[str, IndicatorCounts]:
     """Counts of each unit alone (not rolled up) in the period."""
     months = list(period.months)
-    f = request_facts.c
-    on_time = f.response_seconds <= rules.response_limit_seconds
-
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
+    c = unit_month_counts.c
     query = (
-        select(
-            f.received_unit_id,
-            func.count().label("received"),
-            count_if(on_time).label("accepted_on_time"),
-            count_if(f.resolved.is_(True)).label("resolved"),
-            count_if(f.resolved.is_(True) & f.resolved_on_time.is_(True)).label("resolved_on_time"),
-            count_if(f.escalated.is_(True)).label("escalated"),
-            count_if(f.explained.is_(True)).label("explained"),
-            count_if(f.rating == "satisfied").label("satisfied"),
-            count_if(f.rating == "basically_satisfied").label("basically_satisfied"),
-            count_if(f.rating == "unsatisfied").label("unsatisfied"),
-        )
-        .where(f.received_unit_id.in_(unit_ids), f.received_month.in_(months))
-        .group_by(f.received_unit_id)
+        select(c.unit_id, *(func.sum(c[name]).label(name) for name in UNIT_MONTH_COUNTS))
+        .where(c.unit_id.in_(unit_ids), c.month.in_(months))
+        .group_by(c.unit_id)
     )
     out: dict[str, IndicatorCounts] = {}
     for row in (await session.execute(query)).all():
         m = row._mapping
-        feedback = int(m["satisfied"]) + int(m["basically_satisfied"]) + int(m["unsatisfied"])
-        out[row.received_unit_id] = IndicatorCounts(
-            **{k: int(m[k]) for k in m if k != "received_unit_id"}, feedback_count=feedback
-        )
+        out[row.unit_id] = IndicatorCounts(**{k: int(m[k] or 0) for k in UNIT_MONTH_COUNTS})
     visit_rows = (
         await session.execute(
             select(

@@ -7,8 +7,9 @@ ids, members keep their highest version, automatic points are keyed by their cau
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,13 +24,20 @@ from grassroots.contracts.events import members as member_events
 from grassroots.contracts.events import requests as request_events
 from grassroots.contracts.streams import MEMBERS, REQUESTS
 from grassroots.evaluation.adapters.orm import (
+    UNIT_MONTH_COUNTS,
     member_activity,
     members,
     point_items,
     request_facts,
+    unit_month_counts,
     visits,
 )
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, merge
+from grassroots.evaluation.domain.indicators import (
+    DEFAULT_RESPONSE_LIMIT_SECONDS,
+    IndicatorCounts,
+    count_requests,
+)
 from grassroots.evaluation.domain.periods import month_key
 from grassroots.evaluation.domain.points import AUTO_POINTS
 from grassroots.evaluation.metrics import PROJECTION_LAG
@@ -67,7 +75,7 @@ def _facts_from_row(row: Any) -> RequestFacts:
 
 
 def _row_from_facts(facts: RequestFacts) -> dict[str, Any]:
-    row = asdict(facts)
+    row = {name: getattr(facts, name) for name in _FACT_FIELDS}
     for key in ("received_at", "responded_at", "resolved_at", "resolved_due_at"):
         row[key] = _utc(row[key])
     row["response_seconds"] = facts.response_seconds
@@ -86,8 +94,13 @@ def parse_request_event(event: CloudEvent) -> tuple[str, dict[str, Any]]:
     return short_name(event.type), values
 
 
-async def apply_request_events(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-    """Merge a batch of request events into the per-request facts (and automatic points)."""
+async def apply_request_events(
+    session: AsyncSession,
+    events: Sequence[CloudEvent],
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> None:
+    """Merge a batch of request events into the per-request facts, the per-unit monthly
+    counts (by the difference each fact's change makes) and automatic points."""
     parsed = [parse_request_event(e) for e in events]
     merged: dict[str, RequestFacts] = {}
     for name, data in parsed:
@@ -103,18 +116,23 @@ async def apply_request_events(session: AsyncSession, events: Sequence[CloudEven
                 .with_for_update()
             )
         ).all()
+        before: dict[str, RequestFacts] = {}
         for row in rows:
             stored = _facts_from_row(row)
+            before[stored.request_id] = stored
             merged[stored.request_id] = merge(stored, merged[stored.request_id])
-        insert = _insert(session)
-        statement = insert(request_facts).values([_row_from_facts(f) for f in merged.values()])
-        excluded = statement.excluded
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["request_id"],
-                set_={c.name: excluded[c.name] for c in request_facts.c if c.name != "request_id"},
-            )
+        await _add_count_deltas(session, before, merged, response_limit_seconds)
+        # executemany form: one cached statement, rows sent in batches (no giant VALUES).
+        statement = _insert(session)(request_facts)
+        statement = statement.on_conflict_do_update(
+            index_elements=["request_id"],
+            set_={
+                c.name: statement.excluded[c.name]
+                for c in request_facts.c
+                if c.name != "request_id"
+            },
         )
+        await session.execute(statement, [_row_from_facts(f) for f in merged.values()])
     points = [
         _auto_point(
             f"resolved:{data['request_id']}:{data['version']}",
@@ -142,6 +160,45 @@ async def _lock_requests(session: AsyncSession, request_ids: list[str]) -> None:
     )
 
 
+async def _add_count_deltas(
+    session: AsyncSession,
+    before: dict[str, RequestFacts],
+    after: dict[str, RequestFacts],
+    response_limit_seconds: int,
+) -> None:
+    """Move each changed request's counts from its old state to its new one.
+
+    Summed over the life of a request the differences telescope to the counts of its final
+    facts, so the monthly counts are as order-independent as the facts themselves.
+    """
+    deltas: dict[tuple[str, str], IndicatorCounts] = defaultdict(IndicatorCounts)
+    for request_id, new in after.items():
+        old = before.get(request_id)
+        if old == new:
+            continue
+        if old is not None and old.received_unit_id and old.received_month:
+            key = (old.received_unit_id, old.received_month)
+            deltas[key] = deltas[key] - count_requests([old], response_limit_seconds)
+        if new.received_unit_id and new.received_month:
+            key = (new.received_unit_id, new.received_month)
+            deltas[key] = deltas[key] + count_requests([new], response_limit_seconds)
+    rows = []
+    for (unit_id, month), delta in sorted(deltas.items()):
+        values = {name: getattr(delta, name) for name in UNIT_MONTH_COUNTS}
+        if any(values.values()):
+            rows.append({"unit_id": unit_id, "month": month, **values})
+    if not rows:
+        return
+    statement = _insert(session)(unit_month_counts)
+    statement = statement.on_conflict_do_update(
+        index_elements=["unit_id", "month"],
+        set_={
+            name: unit_month_counts.c[name] + statement.excluded[name] for name in UNIT_MONTH_COUNTS
+        },
+    )
+    await session.execute(statement, rows)
+
+
 def _auto_point(
     key: str, member_id: str, org_unit_id: str, when: datetime, cause: str
 ) -> dict[str, Any]:
@@ -162,8 +219,8 @@ def _auto_point(
 
 async def _add_points(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        statement = _insert(session)(point_items).values(rows)
-        await session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+        statement = _insert(session)(point_items).on_conflict_do_nothing(index_elements=["id"])
+        await session.execute(statement, rows)
 
 
 async def apply_visits(session: AsyncSession, events: Iterable[CloudEvent]) -> None:
@@ -192,8 +249,8 @@ async def apply_visits(session: AsyncSession, events: Iterable[CloudEvent]) -> N
             )
         )
     if rows:
-        statement = _insert(session)(visits).values(rows)
-        await session.execute(statement.on_conflict_do_nothing(index_elements=["visit_id"]))
+        statement = _insert(session)(visits).on_conflict_do_nothing(index_elements=["visit_id"])
+        await session.execute(statement, rows)
     await _add_points(session, points)
 
 
@@ -259,11 +316,6 @@ def _observe_lag(stream: str, event: CloudEvent) -> None:
     PROJECTION_LAG.labels(stream).set(max(0.0, (utcnow() - event.time).total_seconds()))
 
 
-async def _on_request_event(session: AsyncSession, event: CloudEvent) -> None:
-    await apply_request_events(session, [event])
-    _observe_lag(REQUESTS.name, event)
-
-
 async def _on_visit(session: AsyncSession, event: CloudEvent) -> None:
     await apply_visits(session, [event])
     _observe_lag(REQUESTS.name, event)
@@ -286,8 +338,15 @@ MEMBER_EVENT_TYPES = [
 ]
 
 
-def requests_consumer() -> ConsumerSpec:
+def requests_consumer(
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> ConsumerSpec:
     """The durable consumer projecting the requests stream."""
+
+    async def _on_request_event(session: AsyncSession, event: CloudEvent) -> None:
+        await apply_request_events(session, [event], response_limit_seconds)
+        _observe_lag(REQUESTS.name, event)
+
     spec = ConsumerSpec(name="requests_projection", stream=REQUESTS)
     for event_type in REQUEST_EVENT_TYPES:
         spec.handlers[event_type] = _on_request_event
@@ -303,12 +362,16 @@ def members_consumer() -> ConsumerSpec:
     return spec
 
 
-async def apply_batch(session: AsyncSession, batch: Sequence[CloudEvent]) -> None:
+async def apply_batch(
+    session: AsyncSession,
+    batch: Sequence[CloudEvent],
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> None:
     """Apply a batch of events of any kind (the rebuild's path); same effects as one by one."""
     request_batch = [e for e in batch if e.type in REQUEST_EVENT_TYPES]
     visit_batch = [e for e in batch if e.type == request_events.VisitLogged.event_type()]
     if request_batch:
-        await apply_request_events(session, request_batch)
+        await apply_request_events(session, request_batch, response_limit_seconds)
     if visit_batch:
         await apply_visits(session, visit_batch)
     for event in batch:
