@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 
 from grassroots.evaluation.domain.facts import RequestFacts
@@ -111,3 +111,31 @@ def count_requests(
         feedback_count=sum(ratings.values()),
         **ratings,
     )
+
+
+def count_deltas(
+    before: Mapping[str, RequestFacts],
+    after: Mapping[str, RequestFacts],
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> dict[tuple[str, str], IndicatorCounts]:
+    """How the counts per (receiving unit, month) change when facts go from before to after.
+
+    Summed over the life of a request the changes telescope to the counts of its final facts,
+    so counts kept this way are as order- and duplicate-independent as the facts themselves.
+    """
+    deltas: dict[tuple[str, str], IndicatorCounts] = {}
+    for request_id, new in after.items():
+        old = before.get(request_id)
+        if old == new:
+            continue
+        if old is not None and old.received_unit_id and old.received_month:
+            key = (old.received_unit_id, old.received_month)
+            deltas[key] = deltas.get(key, IndicatorCounts()) - count_requests(
+                [old], response_limit_seconds
+            )
+        if new.received_unit_id and new.received_month:
+            key = (new.received_unit_id, new.received_month)
+            deltas[key] = deltas.get(key, IndicatorCounts()) + count_requests(
+                [new], response_limit_seconds
+            )
+    return deltas

@@ -7,7 +7,6 @@ ids, members keep their highest version, automatic points are keyed by their cau
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
@@ -35,8 +34,7 @@ from grassroots.evaluation.adapters.orm import (
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, merge
 from grassroots.evaluation.domain.indicators import (
     DEFAULT_RESPONSE_LIMIT_SECONDS,
-    IndicatorCounts,
-    count_requests,
+    count_deltas,
 )
 from grassroots.evaluation.domain.periods import month_key
 from grassroots.evaluation.domain.points import AUTO_POINTS
@@ -166,22 +164,8 @@ async def _add_count_deltas(
     after: dict[str, RequestFacts],
     response_limit_seconds: int,
 ) -> None:
-    """Move each changed request's counts from its old state to its new one.
-
-    Summed over the life of a request the differences telescope to the counts of its final
-    facts, so the monthly counts are as order-independent as the facts themselves.
-    """
-    deltas: dict[tuple[str, str], IndicatorCounts] = defaultdict(IndicatorCounts)
-    for request_id, new in after.items():
-        old = before.get(request_id)
-        if old == new:
-            continue
-        if old is not None and old.received_unit_id and old.received_month:
-            key = (old.received_unit_id, old.received_month)
-            deltas[key] = deltas[key] - count_requests([old], response_limit_seconds)
-        if new.received_unit_id and new.received_month:
-            key = (new.received_unit_id, new.received_month)
-            deltas[key] = deltas[key] + count_requests([new], response_limit_seconds)
+    """Move each changed request's counts from its old state to its new one."""
+    deltas = count_deltas(before, after, response_limit_seconds)
     rows = []
     for (unit_id, month), delta in sorted(deltas.items()):
         values = {name: getattr(delta, name) for name in UNIT_MONTH_COUNTS}
