@@ -93,7 +93,9 @@ members = Table(
     Column("stage", String(16), nullable=False),
     Column("in_service", Boolean, nullable=False),
     Column("duties", JSON, nullable=False),
+    # Profile (stage, duties) and unit have their own versions: a transfer may arrive first.
     Column("version", Integer, nullable=False),
+    Column("unit_version", Integer, nullable=False),
 )
 
 member_activity = Table(

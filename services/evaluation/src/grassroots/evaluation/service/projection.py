@@ -246,31 +246,23 @@ async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
         member_events.MemberUpdated.event_type(),
     ):
         data = member_events.MemberUpdated.model_validate(event.data)
-        values = {
-            "member_id": data.member_id,
-            "org_unit_id": data.org_unit_id,
-            "stage": data.stage,
-            "in_service": data.in_service,
-            "duties": sorted(data.duties),
-            "version": data.version,
-        }
-        result = await session.execute(
-            insert(members).values(**values).on_conflict_do_nothing(index_elements=["member_id"])
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            await session.execute(
-                update(members)
-                .where(members.c.member_id == data.member_id, members.c.version < data.version)
-                .values(**values)
+        await _ensure_member(session, data.member_id, data.org_unit_id)
+        await session.execute(
+            update(members)
+            .where(members.c.member_id == data.member_id, members.c.version < data.version)
+            .values(
+                stage=data.stage,
+                in_service=data.in_service,
+                duties=sorted(data.duties),
+                version=data.version,
             )
+        )
+        await _move_member(session, data.member_id, data.org_unit_id, data.version)
         return
     if event.type == member_events.MemberTransferred.event_type():
         moved = member_events.MemberTransferred.model_validate(event.data)
-        await session.execute(
-            update(members)
-            .where(members.c.member_id == moved.member_id, members.c.version < moved.version)
-            .values(org_unit_id=moved.org_unit_id, version=moved.version)
-        )
+        await _ensure_member(session, moved.member_id, moved.org_unit_id)
+        await _move_member(session, moved.member_id, moved.org_unit_id, moved.version)
         return
     if event.type == member_events.PostClaimed.event_type():
         post = member_events.PostClaimed.model_validate(event.data)
@@ -294,6 +286,31 @@ async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
     await session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]))
     cause = "post_claimed" if kind == "post" else "checked_in"
     await _add_points(session, [_auto_point(f"{kind}:{event.id}", member_id, unit, at, cause)])
+
+
+async def _ensure_member(session: AsyncSession, member_id: str, org_unit_id: str) -> None:
+    """A row at version 0, so whichever of registration and transfer comes first has one."""
+    statement = _insert(session)(members).values(
+        member_id=member_id,
+        org_unit_id=org_unit_id,
+        stage="",
+        in_service=False,
+        duties=[],
+        version=0,
+        unit_version=0,
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["member_id"]))
+
+
+async def _move_member(
+    session: AsyncSession, member_id: str, org_unit_id: str, version: int
+) -> None:
+    """The unit of the highest version wins (registration, update or transfer)."""
+    await session.execute(
+        update(members)
+        .where(members.c.member_id == member_id, members.c.unit_version < version)
+        .values(org_unit_id=org_unit_id, unit_version=version)
+    )
 
 
 def _observe_lag(stream: str, event: CloudEvent) -> None:

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("in_service", sa.Boolean(), nullable=False),
         sa.Column("duties", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("unit_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_ev_members")),
     )
     with op.batch_alter_table("ev_members", schema=None) as batch_op:
