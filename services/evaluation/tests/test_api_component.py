@@ -68,6 +68,20 @@ def world() -> list[tuple[EventData, str]]:
             occurred_at=T0,
         )
         out.append((unit, area))
+    # mem-4's transfer to the village (version 2) is delivered before its registration
+    # elsewhere (version 1): the higher version's unit must win.
+    transfer = m.MemberTransferred(
+        member_id="mem-4",
+        org_unit_id="village-a1",
+        transfer_id="t1",
+        from_org_unit_id="town-b",
+        version=2,
+        occurred_at=T0,
+    )
+    registered_elsewhere = m.MemberRegistered(
+        member_id="mem-4", org_unit_id="town-b", stage="probationary", version=1, occurred_at=T0
+    )
+    out += [(transfer, "230321100201"), (registered_elsewhere, "230321102000")]
     for member_id, duties in (("sec-1", ["secretary"]), ("mem-2", []), ("mem-3", ["handler"])):
         reg = m.MemberRegistered(
             member_id=member_id,
@@ -172,7 +186,8 @@ async def evaluation(databases: DatabaseFactory, nats_server: NatsServer):  # ty
                 auto = await session.scalar(
                     select(func.count()).where(point_items.c.source == "auto")
                 )
-            return (units, people, rated, auto) == (len(UNITS), 3, 2, 3)
+                staged = await session.scalar(select(func.count()).where(members.c.stage != ""))
+            return (units, people, staged, rated, auto) == (len(UNITS), 4, 4, 2, 3)
 
         await eventually(projected)
         yield service
@@ -326,7 +341,16 @@ async def test_points_leaderboard_with_automatic_and_approved_items(
     ).json()
     rows = [(e["member_id"], e["points"], e["stars"], e["rank"]) for e in board["items"]]
     # sec-1: 60 + 10; mem-3: 60 + 2 × 2 (two resolved requests); mem-2: 60 + 3 (post claimed).
-    assert rows == [("sec-1", 70.0, 2, 1), ("mem-3", 64.0, 1, 2), ("mem-2", 63.0, 1, 3)]
+    assert rows == [
+        ("sec-1", 70.0, 2, 1),
+        ("mem-3", 64.0, 1, 2),
+        ("mem-2", 63.0, 1, 3),
+        ("mem-4", 60.0, 1, 4),  # transferred in: counted here, not in town-b
+    ]
+    town_b = (
+        await client.get("/v1/points/leaderboard?org_unit=town-b&period=2026-Q4", headers=ADMIN)
+    ).json()
+    assert town_b["items"] == []
 
 
 async def test_surveys_one_vote_per_key_and_results_feed_a_scheme(

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grassroots.evaluation.domain.facts import fold
-from grassroots.evaluation.domain.indicators import IndicatorCounts, count_requests
+from grassroots.evaluation.domain.facts import RequestFacts, contribution, fold, merge
+from grassroots.evaluation.domain.indicators import IndicatorCounts, count_deltas, count_requests
 
 T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 
@@ -114,3 +114,25 @@ def test_counts_add_up_over_a_subtree() -> None:
     assert (total.received, total.resolved, total.visits, total.visit_quota) == (4, 3, 16, 20)
     assert total.rates()["visit_rate"] == 16 / 20
     assert b.rates()["visit_rate"] == 1.0  # more visits than the quota caps at 100 %
+
+
+@settings(max_examples=100)
+@given(st.data())
+def test_monthly_counts_kept_by_deltas_equal_the_counts_of_the_final_facts(
+    data: st.DataObject,
+) -> None:
+    events = life("r1") + life("r2") + [event("submitted", 1, 0, request_id="r3", received_at=T0)]
+    delivered = data.draw(st.permutations(events))
+    delivered += data.draw(st.lists(st.sampled_from(events), max_size=8))
+    state: dict[str, RequestFacts] = {}
+    kept: dict[tuple[str, str], IndicatorCounts] = {}
+    for name, payload in delivered:
+        part = contribution(name, payload)
+        before = {part.request_id: state[part.request_id]} if part.request_id in state else {}
+        after = {part.request_id: merge(state[part.request_id], part) if before else part}
+        for key, delta in count_deltas(before, after).items():
+            kept[key] = kept.get(key, IndicatorCounts()) + delta
+        state.update(after)
+    expected = count_requests(fold(events).values())
+    assert kept == {("village-a", "2026-11"): expected}
+    assert expected.received == 3

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import os
 import random
+import shutil
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from typing import Any
+from xml.parsers import expat
 
 import nats
+import openpyxl
 import pytest
+from PIL import Image
 from sqlalchemy import select
 from uuid6 import uuid7
 
@@ -199,7 +209,9 @@ async def wait_projected(service: RunningService, expected_requests: int) -> Non
             facts = dict(
                 (
                     await session.execute(
-                        select(request_facts.c.request_id, request_facts.c.last_version)
+                        select(request_facts.c.request_id, request_facts.c.last_version).where(
+                            request_facts.c.received_at.is_not(None)
+                        )
                     )
                 ).all()
             )
@@ -370,3 +382,88 @@ async def test_a_rebuild_by_replay_equals_the_live_read_model(
     for table, rows in live.items():
         assert rebuilt[table] == rows, table
     await check_hand_computed(evaluation)
+    # The operator's command does the same from outside the process.
+    env = {
+        **os.environ,
+        "GR_EVALUATION_DATABASE_URL": evaluation.runtime.settings.database_url,
+        "GR_NATS_URL": nats_server.url,
+        "GR_LOG_JSON": "false",
+    }
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "grassroots.evaluation", "rebuild"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"rebuilt from {len(events)} events" in done.stdout
+    again = await snapshot(evaluation)
+    for table, rows in live.items():
+        assert again[table] == rows, table
+
+
+def svg_root(content: bytes) -> str:
+    """The root tag of an SVG document (our own output, parsed without entity expansion)."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    tags: list[str] = []
+    parser.StartElementHandler = lambda name, _attrs: tags.append(name)
+    parser.Parse(content, True)
+    return "{" + tags[0] if "}" in tags[0] else tags[0]
+
+
+async def test_exports_charts_and_metrics(
+    evaluation: RunningService, nats_server: NatsServer
+) -> None:
+    events = [*org_events(), *scripted_month()]
+    await publish(nats_server.url, [(e, envelope(e)) for e in events])
+    await wait_projected(evaluation, expected_requests=6)
+    client = evaluation.client
+    query = "parent=county&period=2026-11"
+    response = await client.get(f"/v1/rankings/export?{query}&format=csv", headers=ADMIN)
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(row["rank"], row["area_code"], row["score"]) for row in rows] == [
+        ("1", "230321102000", "80.0"),
+        ("2", "230321100000", "78.0"),
+        ("", "230321104000", ""),
+    ]
+    xlsx = await client.get(f"/v1/rankings/export?{query}&format=xlsx", headers=ADMIN)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["A1"].value == "rank" and sheet["B2"].value == "单位 town-b"
+    assert sheet["E3"].value == 78.0
+    indicators = await client.get(
+        "/v1/orgs/town-a/indicators/export?period=2026-11&format=xlsx", headers=ADMIN
+    )
+    table = list(openpyxl.load_workbook(io.BytesIO(indicators.content)).active.values)
+    assert [row[0] for row in table[1:]] == ["单位 town-a", "单位 village-a1"]
+    received = table[0].index("received")
+    assert [row[received] for row in table[1:]] == [3, 2]
+    png = await client.get(f"/v1/rankings/chart?{query}&format=png", headers=ADMIN)
+    assert png.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(png.content))
+    image.verify()
+    assert image.format == "PNG" and image.size[0] > 300
+    svg = await client.get(f"/v1/rankings/chart?{query}&format=svg", headers=ADMIN)
+    assert svg_root(svg.content) == "{http://www.w3.org/2000/svg}svg"
+    trend = await client.get("/v1/orgs/county/trend?period=2026-Q4&format=svg", headers=ADMIN)
+    assert svg_root(trend.content).endswith("svg")
+    trend_png = await client.get("/v1/orgs/county/trend?period=2026&format=png", headers=ADMIN)
+    assert trend_png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    bad = await client.get(f"/v1/rankings/chart?{query}&format=gif", headers=ADMIN)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "format"
+    await client.post(
+        "/v1/rankings/publish", json={"parent": "county", "period": "2026-11"}, headers=ADMIN
+    )
+    text = (await client.get("/metrics")).text
+    assert "gr_evaluation_projection_lag_seconds{" in text
+    assert 'gr_evaluation_published_total{kind="ranking"}' in text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is needed: apt-get install prometheus"
+    checked = subprocess.run(
+        [promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "town-a" not in text

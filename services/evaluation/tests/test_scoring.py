@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -150,3 +152,24 @@ def test_survey_results_per_question() -> None:
     assert results["q2"]["satisfaction_rate"] == 0.5
     assert overall_rate(results) == pytest.approx((3 + 0.9) / 5)
     assert overall_rate(question_results(["q"], [])) is None
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([None, 70.0, 80.0, 90.0]), st.sampled_from([0.5, 0.9])),
+        max_size=12,
+    ),
+    st.randoms(),
+)
+def test_ranking_does_not_depend_on_input_order(
+    spec: list[tuple[float | None, float]], rng: Any
+) -> None:
+    units = [scored(f"u{i:02d}", score, resolution) for i, (score, resolution) in enumerate(spec)]
+    shuffled = list(units)
+    rng.shuffle(shuffled)
+    ranked = rank_units(units)
+    assert rank_units(shuffled) == ranked
+    ranks = [rank for _, rank in ranked if rank is not None]
+    assert ranks == list(range(1, len(ranks) + 1))
+    scores = [u.score.score or 0.0 for u, rank in ranked if rank is not None]
+    assert scores == sorted(scores, reverse=True)

@@ -6,17 +6,21 @@ import asyncio
 import sys
 
 from grassroots.evaluation.config import EvaluationSettings
-from grassroots.evaluation.main import SPEC
-from grassroots.evaluation.service.rebuild import rebuild
-from grassroots.kit.cli import run
 from grassroots.kit.db import Database
 from grassroots.kit.logs import configure_logging
 
 
 async def _rebuild(settings: EvaluationSettings) -> None:
+    from grassroots.evaluation.service.rebuild import rebuild
+
     db = Database(settings.database_url)
     try:
-        report = await rebuild(db, settings.nats_url, area_filter=settings.area_filter)
+        report = await rebuild(
+            db,
+            settings.nats_url,
+            area_filter=settings.area_filter,
+            response_limit_seconds=settings.response_limit_seconds,
+        )
     finally:
         await db.dispose()
     print(f"evaluation: rebuilt from {report.events} events in {report.seconds:.1f}s")
@@ -29,6 +33,9 @@ def main() -> None:
         configure_logging("evaluation", settings.log_level, as_json=settings.log_json)
         asyncio.run(_rebuild(settings))
         raise SystemExit(0)
+    from grassroots.evaluation.main import SPEC
+    from grassroots.kit.cli import run
+
     raise SystemExit(run(SPEC))
 
 

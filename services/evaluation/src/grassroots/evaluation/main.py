@@ -18,7 +18,11 @@ from grassroots.kit.settings import ServiceSettings
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     settings = settings or EvaluationSettings()
-    runtime = Runtime(settings, [org_tree_consumer(), requests_consumer(), members_consumer()])
+    limit = (
+        settings.response_limit_seconds if isinstance(settings, EvaluationSettings) else 24 * 3600
+    )
+    consumers = [org_tree_consumer(), requests_consumer(limit), members_consumer()]
+    runtime = Runtime(settings, consumers)
     return create_app(
         runtime,
         [router],

@@ -49,6 +49,31 @@ Index(
     request_facts.c.received_month,
 )
 
+# Request counts per receiving unit and local month, kept by deltas as facts change.
+unit_month_counts = Table(
+    "ev_unit_month_counts",
+    metadata,
+    Column("unit_id", String(64), nullable=False),
+    Column("month", String(7), nullable=False),
+    *(
+        Column(name, Integer, nullable=False)
+        for name in (
+            "received",
+            "accepted_on_time",
+            "resolved",
+            "resolved_on_time",
+            "escalated",
+            "explained",
+            "feedback_count",
+            "satisfied",
+            "basically_satisfied",
+            "unsatisfied",
+        )
+    ),
+    PrimaryKeyConstraint("unit_id", "month"),
+)
+UNIT_MONTH_COUNTS = tuple(c.name for c in unit_month_counts.c if c.name not in ("unit_id", "month"))
+
 visits = Table(
     "ev_visits",
     metadata,
@@ -68,7 +93,9 @@ members = Table(
     Column("stage", String(16), nullable=False),
     Column("in_service", Boolean, nullable=False),
     Column("duties", JSON, nullable=False),
+    # Profile (stage, duties) and unit have their own versions: a transfer may arrive first.
     Column("version", Integer, nullable=False),
+    Column("unit_version", Integer, nullable=False),
 )
 
 member_activity = Table(
@@ -194,4 +221,4 @@ survey_responses = Table(
 )
 
 # What a rebuild drops and replays; everything else is entered state.
-READ_MODELS = (request_facts, visits, members, member_activity)
+READ_MODELS = (request_facts, unit_month_counts, visits, members, member_activity)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
 
 from grassroots.evaluation.domain.facts import RequestFacts
 
@@ -42,6 +42,11 @@ class IndicatorCounts:
             **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
         )
 
+    def __sub__(self, other: IndicatorCounts) -> IndicatorCounts:
+        return IndicatorCounts(
+            **{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(self)}
+        )
+
     @classmethod
     def total(cls, parts: Iterable[IndicatorCounts]) -> IndicatorCounts:
         """The sum of several counts."""
@@ -65,7 +70,10 @@ class IndicatorCounts:
 
     def as_dict(self) -> dict[str, int]:
         """Counts as a plain dict."""
-        return asdict(self)
+        return {name: getattr(self, name) for name in COUNT_FIELDS}
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(IndicatorCounts))
 
 
 def _ratio(numerator: float, denominator: int) -> float | None:
@@ -103,3 +111,31 @@ def count_requests(
         feedback_count=sum(ratings.values()),
         **ratings,
     )
+
+
+def count_deltas(
+    before: Mapping[str, RequestFacts],
+    after: Mapping[str, RequestFacts],
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> dict[tuple[str, str], IndicatorCounts]:
+    """How the counts per (receiving unit, month) change when facts go from before to after.
+
+    Summed over the life of a request the changes telescope to the counts of its final facts,
+    so counts kept this way are as order- and duplicate-independent as the facts themselves.
+    """
+    deltas: dict[tuple[str, str], IndicatorCounts] = {}
+    for request_id, new in after.items():
+        old = before.get(request_id)
+        if old == new:
+            continue
+        if old is not None and old.received_unit_id and old.received_month:
+            key = (old.received_unit_id, old.received_month)
+            deltas[key] = deltas.get(key, IndicatorCounts()) - count_requests(
+                [old], response_limit_seconds
+            )
+        if new.received_unit_id and new.received_month:
+            key = (new.received_unit_id, new.received_month)
+            deltas[key] = deltas.get(key, IndicatorCounts()) + count_requests(
+                [new], response_limit_seconds
+            )
+    return deltas

@@ -5,12 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, String, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.area import area_prefix
-from grassroots.evaluation.adapters.orm import member_activity, request_facts, visits
+from grassroots.evaluation.adapters.orm import (
+    UNIT_MONTH_COUNTS,
+    member_activity,
+    unit_month_counts,
+    visits,
+)
 from grassroots.evaluation.domain.indicators import IndicatorCounts
 from grassroots.evaluation.domain.periods import Period
 from grassroots.kit.tables import org_units
@@ -28,9 +35,9 @@ class Unit:
 
 @dataclass(frozen=True)
 class CountRules:
-    """The configurable limits behind the counts."""
+    """The configurable limits applied when reading (the response limit is applied when
+    projecting, so changing it needs a rebuild)."""
 
-    response_limit_seconds: int = 24 * 3600
     visit_quota_per_month: int = 10
 
 
@@ -71,40 +78,32 @@ async def load_tree(session: AsyncSession, area_code: str) -> Tree:
     return Tree(Unit(r.id, r.name, r.area_code, r.parent_id) for r in rows)
 
 
+def _member_of(session: AsyncSession, column: Any, values: list[str]) -> ColumnElement[bool]:
+    """`column IN values`; one array parameter on PostgreSQL instead of thousands of binds."""
+    if session.get_bind().dialect.name == "postgresql":
+        matches: ColumnElement[bool] = column == any_(
+            bindparam(f"{column.name}_list", values, type_=ARRAY(String))
+        )
+        return matches
+    listed: ColumnElement[bool] = column.in_(values)
+    return listed
+
+
 async def counts_by_unit(
     session: AsyncSession, unit_ids: list[str], period: Period, rules: CountRules
 ) -> dict[str, IndicatorCounts]:
     """Counts of each unit alone (not rolled up) in the period."""
     months = list(period.months)
-    f = request_facts.c
-    on_time = f.response_seconds <= rules.response_limit_seconds
-
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
+    c = unit_month_counts.c
     query = (
-        select(
-            f.received_unit_id,
-            func.count().label("received"),
-            count_if(on_time).label("accepted_on_time"),
-            count_if(f.resolved.is_(True)).label("resolved"),
-            count_if(f.resolved.is_(True) & f.resolved_on_time.is_(True)).label("resolved_on_time"),
-            count_if(f.escalated.is_(True)).label("escalated"),
-            count_if(f.explained.is_(True)).label("explained"),
-            count_if(f.rating == "satisfied").label("satisfied"),
-            count_if(f.rating == "basically_satisfied").label("basically_satisfied"),
-            count_if(f.rating == "unsatisfied").label("unsatisfied"),
-        )
-        .where(f.received_unit_id.in_(unit_ids), f.received_month.in_(months))
-        .group_by(f.received_unit_id)
+        select(c.unit_id, *(func.sum(c[name]).label(name) for name in UNIT_MONTH_COUNTS))
+        .where(_member_of(session, c.unit_id, unit_ids), c.month.in_(months))
+        .group_by(c.unit_id)
     )
     out: dict[str, IndicatorCounts] = {}
     for row in (await session.execute(query)).all():
         m = row._mapping
-        feedback = int(m["satisfied"]) + int(m["basically_satisfied"]) + int(m["unsatisfied"])
-        out[row.received_unit_id] = IndicatorCounts(
-            **{k: int(m[k]) for k in m if k != "received_unit_id"}, feedback_count=feedback
-        )
+        out[row.unit_id] = IndicatorCounts(**{k: int(m[k] or 0) for k in UNIT_MONTH_COUNTS})
     visit_rows = (
         await session.execute(
             select(
@@ -112,7 +111,10 @@ async def counts_by_unit(
                 func.count().label("visits"),
                 func.count(func.distinct(visits.c.visitor_member_id)).label("visitors"),
             )
-            .where(visits.c.org_unit_id.in_(unit_ids), visits.c.visited_month.in_(months))
+            .where(
+                _member_of(session, visits.c.org_unit_id, unit_ids),
+                visits.c.visited_month.in_(months),
+            )
             .group_by(visits.c.org_unit_id)
         )
     ).all()
@@ -124,7 +126,10 @@ async def counts_by_unit(
     activity_rows = (
         await session.execute(
             select(member_activity.c.org_unit_id, member_activity.c.kind, func.count())
-            .where(member_activity.c.org_unit_id.in_(unit_ids), member_activity.c.month.in_(months))
+            .where(
+                _member_of(session, member_activity.c.org_unit_id, unit_ids),
+                member_activity.c.month.in_(months),
+            )
             .group_by(member_activity.c.org_unit_id, member_activity.c.kind)
         )
     ).all()

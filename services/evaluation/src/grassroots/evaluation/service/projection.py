@@ -8,7 +8,7 @@ ids, members keep their highest version, automatic points are keyed by their cau
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,13 +23,19 @@ from grassroots.contracts.events import members as member_events
 from grassroots.contracts.events import requests as request_events
 from grassroots.contracts.streams import MEMBERS, REQUESTS
 from grassroots.evaluation.adapters.orm import (
+    UNIT_MONTH_COUNTS,
     member_activity,
     members,
     point_items,
     request_facts,
+    unit_month_counts,
     visits,
 )
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, merge
+from grassroots.evaluation.domain.indicators import (
+    DEFAULT_RESPONSE_LIMIT_SECONDS,
+    count_deltas,
+)
 from grassroots.evaluation.domain.periods import month_key
 from grassroots.evaluation.domain.points import AUTO_POINTS
 from grassroots.evaluation.metrics import PROJECTION_LAG
@@ -67,7 +73,7 @@ def _facts_from_row(row: Any) -> RequestFacts:
 
 
 def _row_from_facts(facts: RequestFacts) -> dict[str, Any]:
-    row = asdict(facts)
+    row = {name: getattr(facts, name) for name in _FACT_FIELDS}
     for key in ("received_at", "responded_at", "resolved_at", "resolved_due_at"):
         row[key] = _utc(row[key])
     row["response_seconds"] = facts.response_seconds
@@ -86,8 +92,13 @@ def parse_request_event(event: CloudEvent) -> tuple[str, dict[str, Any]]:
     return short_name(event.type), values
 
 
-async def apply_request_events(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-    """Merge a batch of request events into the per-request facts (and automatic points)."""
+async def apply_request_events(
+    session: AsyncSession,
+    events: Sequence[CloudEvent],
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> None:
+    """Merge a batch of request events into the per-request facts, the per-unit monthly
+    counts (by the difference each fact's change makes) and automatic points."""
     parsed = [parse_request_event(e) for e in events]
     merged: dict[str, RequestFacts] = {}
     for name, data in parsed:
@@ -103,18 +114,23 @@ async def apply_request_events(session: AsyncSession, events: Sequence[CloudEven
                 .with_for_update()
             )
         ).all()
+        before: dict[str, RequestFacts] = {}
         for row in rows:
             stored = _facts_from_row(row)
+            before[stored.request_id] = stored
             merged[stored.request_id] = merge(stored, merged[stored.request_id])
-        insert = _insert(session)
-        statement = insert(request_facts).values([_row_from_facts(f) for f in merged.values()])
-        excluded = statement.excluded
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["request_id"],
-                set_={c.name: excluded[c.name] for c in request_facts.c if c.name != "request_id"},
-            )
+        await _add_count_deltas(session, before, merged, response_limit_seconds)
+        # executemany form: one cached statement, rows sent in batches (no giant VALUES).
+        statement = _insert(session)(request_facts)
+        statement = statement.on_conflict_do_update(
+            index_elements=["request_id"],
+            set_={
+                c.name: statement.excluded[c.name]
+                for c in request_facts.c
+                if c.name != "request_id"
+            },
         )
+        await session.execute(statement, [_row_from_facts(f) for f in merged.values()])
     points = [
         _auto_point(
             f"resolved:{data['request_id']}:{data['version']}",
@@ -142,6 +158,31 @@ async def _lock_requests(session: AsyncSession, request_ids: list[str]) -> None:
     )
 
 
+async def _add_count_deltas(
+    session: AsyncSession,
+    before: dict[str, RequestFacts],
+    after: dict[str, RequestFacts],
+    response_limit_seconds: int,
+) -> None:
+    """Move each changed request's counts from its old state to its new one."""
+    deltas = count_deltas(before, after, response_limit_seconds)
+    rows = []
+    for (unit_id, month), delta in sorted(deltas.items()):
+        values = {name: getattr(delta, name) for name in UNIT_MONTH_COUNTS}
+        if any(values.values()):
+            rows.append({"unit_id": unit_id, "month": month, **values})
+    if not rows:
+        return
+    statement = _insert(session)(unit_month_counts)
+    statement = statement.on_conflict_do_update(
+        index_elements=["unit_id", "month"],
+        set_={
+            name: unit_month_counts.c[name] + statement.excluded[name] for name in UNIT_MONTH_COUNTS
+        },
+    )
+    await session.execute(statement, rows)
+
+
 def _auto_point(
     key: str, member_id: str, org_unit_id: str, when: datetime, cause: str
 ) -> dict[str, Any]:
@@ -162,8 +203,8 @@ def _auto_point(
 
 async def _add_points(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        statement = _insert(session)(point_items).values(rows)
-        await session.execute(statement.on_conflict_do_nothing(index_elements=["id"]))
+        statement = _insert(session)(point_items).on_conflict_do_nothing(index_elements=["id"])
+        await session.execute(statement, rows)
 
 
 async def apply_visits(session: AsyncSession, events: Iterable[CloudEvent]) -> None:
@@ -192,8 +233,8 @@ async def apply_visits(session: AsyncSession, events: Iterable[CloudEvent]) -> N
             )
         )
     if rows:
-        statement = _insert(session)(visits).values(rows)
-        await session.execute(statement.on_conflict_do_nothing(index_elements=["visit_id"]))
+        statement = _insert(session)(visits).on_conflict_do_nothing(index_elements=["visit_id"])
+        await session.execute(statement, rows)
     await _add_points(session, points)
 
 
@@ -205,31 +246,23 @@ async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
         member_events.MemberUpdated.event_type(),
     ):
         data = member_events.MemberUpdated.model_validate(event.data)
-        values = {
-            "member_id": data.member_id,
-            "org_unit_id": data.org_unit_id,
-            "stage": data.stage,
-            "in_service": data.in_service,
-            "duties": sorted(data.duties),
-            "version": data.version,
-        }
-        result = await session.execute(
-            insert(members).values(**values).on_conflict_do_nothing(index_elements=["member_id"])
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            await session.execute(
-                update(members)
-                .where(members.c.member_id == data.member_id, members.c.version < data.version)
-                .values(**values)
+        await _ensure_member(session, data.member_id, data.org_unit_id)
+        await session.execute(
+            update(members)
+            .where(members.c.member_id == data.member_id, members.c.version < data.version)
+            .values(
+                stage=data.stage,
+                in_service=data.in_service,
+                duties=sorted(data.duties),
+                version=data.version,
             )
+        )
+        await _move_member(session, data.member_id, data.org_unit_id, data.version)
         return
     if event.type == member_events.MemberTransferred.event_type():
         moved = member_events.MemberTransferred.model_validate(event.data)
-        await session.execute(
-            update(members)
-            .where(members.c.member_id == moved.member_id, members.c.version < moved.version)
-            .values(org_unit_id=moved.org_unit_id, version=moved.version)
-        )
+        await _ensure_member(session, moved.member_id, moved.org_unit_id)
+        await _move_member(session, moved.member_id, moved.org_unit_id, moved.version)
         return
     if event.type == member_events.PostClaimed.event_type():
         post = member_events.PostClaimed.model_validate(event.data)
@@ -255,13 +288,33 @@ async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
     await _add_points(session, [_auto_point(f"{kind}:{event.id}", member_id, unit, at, cause)])
 
 
+async def _ensure_member(session: AsyncSession, member_id: str, org_unit_id: str) -> None:
+    """A row at version 0, so whichever of registration and transfer comes first has one."""
+    statement = _insert(session)(members).values(
+        member_id=member_id,
+        org_unit_id=org_unit_id,
+        stage="",
+        in_service=False,
+        duties=[],
+        version=0,
+        unit_version=0,
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["member_id"]))
+
+
+async def _move_member(
+    session: AsyncSession, member_id: str, org_unit_id: str, version: int
+) -> None:
+    """The unit of the highest version wins (registration, update or transfer)."""
+    await session.execute(
+        update(members)
+        .where(members.c.member_id == member_id, members.c.unit_version < version)
+        .values(org_unit_id=org_unit_id, unit_version=version)
+    )
+
+
 def _observe_lag(stream: str, event: CloudEvent) -> None:
     PROJECTION_LAG.labels(stream).set(max(0.0, (utcnow() - event.time).total_seconds()))
-
-
-async def _on_request_event(session: AsyncSession, event: CloudEvent) -> None:
-    await apply_request_events(session, [event])
-    _observe_lag(REQUESTS.name, event)
 
 
 async def _on_visit(session: AsyncSession, event: CloudEvent) -> None:
@@ -286,8 +339,15 @@ MEMBER_EVENT_TYPES = [
 ]
 
 
-def requests_consumer() -> ConsumerSpec:
+def requests_consumer(
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> ConsumerSpec:
     """The durable consumer projecting the requests stream."""
+
+    async def _on_request_event(session: AsyncSession, event: CloudEvent) -> None:
+        await apply_request_events(session, [event], response_limit_seconds)
+        _observe_lag(REQUESTS.name, event)
+
     spec = ConsumerSpec(name="requests_projection", stream=REQUESTS)
     for event_type in REQUEST_EVENT_TYPES:
         spec.handlers[event_type] = _on_request_event
@@ -303,12 +363,16 @@ def members_consumer() -> ConsumerSpec:
     return spec
 
 
-async def apply_batch(session: AsyncSession, batch: Sequence[CloudEvent]) -> None:
+async def apply_batch(
+    session: AsyncSession,
+    batch: Sequence[CloudEvent],
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> None:
     """Apply a batch of events of any kind (the rebuild's path); same effects as one by one."""
     request_batch = [e for e in batch if e.type in REQUEST_EVENT_TYPES]
     visit_batch = [e for e in batch if e.type == request_events.VisitLogged.event_type()]
     if request_batch:
-        await apply_request_events(session, request_batch)
+        await apply_request_events(session, request_batch, response_limit_seconds)
     if visit_batch:
         await apply_visits(session, visit_batch)
     for event in batch:

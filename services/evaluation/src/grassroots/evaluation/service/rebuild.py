@@ -20,6 +20,7 @@ from grassroots.contracts.events.members import OrgUnitCreated, OrgUnitUpdated
 from grassroots.contracts.streams import MEMBERS, REQUESTS, StreamSpec
 from grassroots.contracts.subjects import area_filter_subject
 from grassroots.evaluation.adapters.orm import READ_MODELS, point_items
+from grassroots.evaluation.domain.indicators import DEFAULT_RESPONSE_LIMIT_SECONDS
 from grassroots.evaluation.metrics import REBUILD_DURATION, REBUILD_EVENTS
 from grassroots.evaluation.service.projection import apply_batch
 from grassroots.kit.db import Database
@@ -47,12 +48,13 @@ async def drop_read_models(db: Database) -> None:
         await session.execute(delete(org_units))
 
 
-async def _apply(db: Database, batch: list[CloudEvent]) -> None:
+async def _apply(db: Database, batch: list[CloudEvent], response_limit_seconds: int) -> None:
     async with db.transaction() as session:
         for event in batch:
             if event.type in ORG_EVENTS:
                 await apply_org_unit(session, event)
-        await apply_batch(session, [e for e in batch if e.type not in ORG_EVENTS])
+        others = [e for e in batch if e.type not in ORG_EVENTS]
+        await apply_batch(session, others, response_limit_seconds)
 
 
 async def replay_stream(
@@ -61,6 +63,7 @@ async def replay_stream(
     stream: StreamSpec,
     area_filter: str,
     batch_size: int,
+    response_limit_seconds: int,
 ) -> int:
     """Apply every event of one stream (narrowed by the area filter); return how many."""
     subject = area_filter_subject(stream.domain, area_filter)
@@ -69,27 +72,34 @@ async def replay_stream(
     )
     applied = 0
     try:
+        # What the stream holds now: delivered so far plus still pending. Events published
+        # later reach the live consumers; applying them twice would change nothing anyway.
         info = await sub.consumer_info()
-        delivered = info.delivered.stream_seq if info.delivered else 0
-        if not info.num_pending and not delivered:
-            return 0  # nothing delivered and nothing waiting: an empty (filtered) stream
+        delivered = info.delivered.consumer_seq if info.delivered else 0
+        total = int(info.num_pending or 0) + int(delivered or 0)
         batch: list[CloudEvent] = []
-        while True:
+        while applied + len(batch) < total:
             msg = await sub.next_msg(timeout=30)
             batch.append(CloudEvent.from_json_bytes(msg.data))
-            remaining = msg.metadata.num_pending
-            if len(batch) >= batch_size or remaining == 0:
-                await _apply(db, batch)
+            if len(batch) >= batch_size:
+                await _apply(db, batch, response_limit_seconds)
                 applied += len(batch)
                 batch = []
-            if remaining == 0:
-                return applied
+        if batch:
+            await _apply(db, batch, response_limit_seconds)
+            applied += len(batch)
+        return applied
     finally:
         await sub.unsubscribe()
 
 
 async def rebuild(
-    db: Database, nats_url: str, *, area_filter: str = "", batch_size: int = 500
+    db: Database,
+    nats_url: str,
+    *,
+    area_filter: str = "",
+    batch_size: int = 500,
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
 ) -> RebuildReport:
     """Drop the read models and replay the members and requests streams from the start."""
     started = time.perf_counter()
@@ -99,7 +109,9 @@ async def rebuild(
         js = nc.jetstream()
         events = 0
         for stream in (MEMBERS, REQUESTS):
-            events += await replay_stream(db, js, stream, area_filter, batch_size)
+            events += await replay_stream(
+                db, js, stream, area_filter, batch_size, response_limit_seconds
+            )
     finally:
         await nc.drain()
     seconds = time.perf_counter() - started

@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("in_service", sa.Boolean(), nullable=False),
         sa.Column("duties", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("unit_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("member_id", name=op.f("pk_ev_members")),
     )
     with op.batch_alter_table("ev_members", schema=None) as batch_op:
@@ -192,6 +193,22 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "ev_unit_month_counts",
+        sa.Column("unit_id", sa.String(length=64), nullable=False),
+        sa.Column("month", sa.String(length=7), nullable=False),
+        sa.Column("received", sa.Integer(), nullable=False),
+        sa.Column("accepted_on_time", sa.Integer(), nullable=False),
+        sa.Column("resolved", sa.Integer(), nullable=False),
+        sa.Column("resolved_on_time", sa.Integer(), nullable=False),
+        sa.Column("escalated", sa.Integer(), nullable=False),
+        sa.Column("explained", sa.Integer(), nullable=False),
+        sa.Column("feedback_count", sa.Integer(), nullable=False),
+        sa.Column("satisfied", sa.Integer(), nullable=False),
+        sa.Column("basically_satisfied", sa.Integer(), nullable=False),
+        sa.Column("unsatisfied", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("unit_id", "month", name=op.f("pk_ev_unit_month_counts")),
+    )
+    op.create_table(
         "ev_visits",
         sa.Column("visit_id", sa.String(length=64), nullable=False),
         sa.Column("org_unit_id", sa.String(length=64), nullable=False),
@@ -211,6 +228,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ev_visits_unit_month")
 
     op.drop_table("ev_visits")
+    op.drop_table("ev_unit_month_counts")
     with op.batch_alter_table("ev_surveys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ev_surveys_org_unit_id"))
 

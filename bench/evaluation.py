@@ -1,0 +1,391 @@
+"""Evaluation: projection throughput and ranking latency.
+
+- The projection's pure fold over GR_BENCH_EVAL_EVENTS (default 1,000,000) generated request
+  events, fed in batches (generation is not timed), and the parse + validate + fold path on
+  the first 100,000 of them as JSON CloudEvents.
+- End to end over a throwaway nats-server and PostgreSQL (fsync on): GR_BENCH_EVAL_E2E
+  events (default 20,000) published to JetStream, then replayed into PostgreSQL by the
+  rebuild (ordered consumer, batched upserts), next to the raw rate of reading the same
+  stream without applying anything; and the live durable consumer (one transaction per event)
+  on GR_BENCH_EVAL_LIVE events (default 3,000).
+- Ranking of 500 children (each with one village below it) over 100,000 request facts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import nats
+from nats.js.api import DeliverPolicy
+from sqlalchemy import func, insert, select
+from uuid6 import uuid7
+
+from bench.common import report
+from grassroots.contracts.envelope import CloudEvent
+from grassroots.contracts.events import REGISTRY
+from grassroots.contracts.events import requests as r
+from grassroots.contracts.events.base import EventData
+from grassroots.contracts.streams import REQUESTS
+from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS, request_facts, unit_month_counts
+from grassroots.evaluation.config import EvaluationSettings
+from grassroots.evaluation.domain.facts import RequestFacts, fold, merge
+from grassroots.evaluation.domain.indicators import IndicatorCounts, count_requests
+from grassroots.evaluation.domain.periods import Period, month_key
+from grassroots.evaluation.main import SPEC, build_app
+from grassroots.evaluation.service.indicators import CountRules, Unit
+from grassroots.evaluation.service.rankings import compute_ranking
+from grassroots.evaluation.service.rebuild import rebuild
+from grassroots.kit.db import Database
+from grassroots.kit.messaging import ensure_streams
+from grassroots.kit.tables import org_units
+from grassroots.kit.testing.servers import NatsServer, PostgresServer
+from grassroots.kit.testing.services import run_app, settings_for_tests
+
+EVENTS = int(os.environ.get("GR_BENCH_EVAL_EVENTS", "1000000"))
+E2E = int(os.environ.get("GR_BENCH_EVAL_E2E", "20000"))
+LIVE = int(os.environ.get("GR_BENCH_EVAL_LIVE", "3000"))
+CHILDREN = 500
+FACTS = 100_000
+BATCH = 10_000
+T0 = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+AREA = "230321100201"
+
+
+def request_life(n: int, rng: random.Random) -> list[EventData]:
+    """The events of one request: submitted, accepted, resolved, rated (some escalated)."""
+    rid = f"req-{n}"
+    received = T0 + timedelta(minutes=n % 40000)
+    common: dict[str, Any] = {
+        "request_id": rid,
+        "org_unit_id": f"unit-{n % 1000}",
+        "area_code": AREA,
+        "service_code": "S01",
+        "due_at": received + timedelta(days=3),
+    }
+    out: list[EventData] = [
+        r.RequestSubmitted(
+            **common,
+            status="submitted",
+            channel="window",
+            received_at=received,
+            version=1,
+            occurred_at=received,
+        ),
+        r.RequestAccepted(
+            **common,
+            status="accepted",
+            version=2,
+            occurred_at=received + timedelta(hours=rng.randint(1, 40)),
+        ),
+    ]
+    version = 3
+    if rng.random() < 0.2:
+        out.append(
+            r.RequestEscalated(
+                **common,
+                status="escalated",
+                from_org_unit_id=common["org_unit_id"],
+                cause="overdue",
+                version=version,
+                occurred_at=received + timedelta(hours=50),
+            )
+        )
+        version += 1
+    out.append(
+        r.RequestResolved(
+            **common,
+            status="resolved",
+            version=version,
+            occurred_at=received + timedelta(hours=rng.randint(2, 100)),
+        )
+    )
+    out.append(
+        r.FeedbackGiven(
+            **common,
+            status="resolved",
+            version=version + 1,
+            rating=rng.choice(["satisfied", "basically_satisfied", "unsatisfied"]),
+            occurred_at=received + timedelta(hours=101),
+        )
+    )
+    return out
+
+
+def generated(count: int, seed: int = 6) -> Iterator[list[EventData]]:
+    """Batches of about BATCH events, each batch shuffled (out of order within it)."""
+    rng = random.Random(seed)
+    made, n, batch = 0, 0, []
+    while made < count:
+        life = request_life(n, rng)[: count - made]
+        batch += life
+        made += len(life)
+        n += 1
+        if len(batch) >= BATCH or made >= count:
+            rng.shuffle(batch)
+            yield batch
+            batch = []
+
+
+def as_pairs(batch: list[EventData]) -> list[tuple[str, dict[str, Any]]]:
+    """(short name, data) pairs as the projection receives them after validation."""
+    return [(e.event_type().split(".")[2], e.model_dump()) for e in batch]
+
+
+def envelope(data: EventData) -> CloudEvent:
+    """The CloudEvent carrying `data`."""
+    return CloudEvent(
+        id=str(uuid7()),
+        source="/grassroots/bench",
+        type=data.event_type(),
+        subject=getattr(data, "request_id", "x"),
+        data=data.model_dump(mode="json"),
+        areacode=AREA,
+    )
+
+
+def pure_fold() -> None:
+    """The fold alone, over EVENTS events in shuffled batches merged into one state."""
+    state: dict[str, Any] = {}
+    folded, spent = 0, 0.0
+    for batch in generated(EVENTS):
+        pairs = as_pairs(batch)
+        started = time.perf_counter()
+        for rid, facts in fold(pairs).items():
+            known = state.get(rid)
+            state[rid] = facts if known is None else merge(known, facts)
+        spent += time.perf_counter() - started
+        folded += len(pairs)
+    report("projection_fold_events", folded)
+    report("projection_fold_requests", len(state))
+    report("projection_fold_events_per_second", folded / spent)
+    sample = min(EVENTS, 100_000)
+    raw = [envelope(e).to_json_bytes() for batch in generated(sample) for e in batch]
+    started = time.perf_counter()
+    pairs = []
+    for payload in raw:
+        event = CloudEvent.from_json_bytes(payload)
+        data = REGISTRY[event.type].model_validate(event.data).model_dump()
+        pairs.append((event.type.split(".")[2], data))
+    fold(pairs)
+    elapsed = time.perf_counter() - started
+    report("projection_parse_validate_fold_events", len(raw))
+    report("projection_parse_validate_fold_events_per_second", len(raw) / elapsed)
+
+
+async def publish_all(url: str, events: list[EventData]) -> None:
+    """Publish pipelined, 1,000 acks in flight."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await ensure_streams(js)
+    for start in range(0, len(events), 1000):
+        futures = []
+        for data in events[start : start + 1000]:
+            event = envelope(data)
+            futures.append(
+                await js.publish_async(
+                    data.subject_for(AREA), event.to_json_bytes(), headers={"Nats-Msg-Id": event.id}
+                )
+            )
+        await asyncio.gather(*futures)
+    await nc.close()
+
+
+async def raw_read(url: str, count: int) -> float:
+    """Events/s of reading the stream with an ordered consumer, applying nothing."""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    sub = await js.subscribe(
+        "gr.requests.v1.>",
+        stream=REQUESTS.name,
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.ALL,
+    )
+    started = time.perf_counter()
+    for _ in range(count):
+        msg = await sub.next_msg(timeout=30)
+        CloudEvent.from_json_bytes(msg.data)
+    elapsed = time.perf_counter() - started
+    await sub.unsubscribe()
+    await nc.close()
+    return count / elapsed
+
+
+async def fresh_database(postgres: PostgresServer, name: str) -> str:
+    """A new database with the evaluation schema."""
+    conn = await asyncpg.connect(postgres.dsn())
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    url = postgres.url(name)
+    await asyncio.to_thread(SPEC.migrate, EvaluationSettings(evaluation_database_url=url))
+    return url
+
+
+async def end_to_end(postgres: PostgresServer) -> None:
+    """Publish to JetStream, replay into PostgreSQL; then the live durable consumer."""
+    nats_server = NatsServer().start()
+    try:
+        events = [e for batch in generated(E2E, seed=7) for e in batch]
+        await publish_all(nats_server.url, events)
+        report("e2e_events", len(events))
+        report(
+            "raw_ordered_consumer_read_events_per_second",
+            await raw_read(nats_server.url, len(events)),
+        )
+        db = Database(await fresh_database(postgres, "bench_rebuild"))
+        result = await rebuild(db, nats_server.url, batch_size=1000)
+        await db.dispose()
+        assert result.events == len(events)
+        report("rebuild_replay_events_per_second", result.events / result.seconds)
+    finally:
+        nats_server.close()
+    nats_server = NatsServer().start()
+    try:
+        events = [e for batch in generated(LIVE, seed=8) for e in batch]
+        requests = {e.request_id for e in events if isinstance(e, r.RequestSubmitted)}
+        url = await fresh_database(postgres, "bench_live")
+        settings = settings_for_tests(
+            EvaluationSettings,
+            nats_url=nats_server.url,
+            evaluation_database_url=url,
+            consumer_batch_size=256,
+        )
+        async with run_app(build_app(settings)) as service:
+            started = time.perf_counter()
+            await publish_all(nats_server.url, events)
+            last: dict[str, int] = {}
+            for e in events:
+                if isinstance(e, r._RequestEvent):
+                    last[e.request_id] = max(last.get(e.request_id, 0), e.version)
+            while True:
+                async with service.runtime.db.read_only() as session:
+                    done = await session.scalar(
+                        select(func.sum(request_facts.c.last_version)).where(
+                            request_facts.c.received_at.is_not(None)
+                        )
+                    )
+                if int(done or 0) == sum(last.values()):
+                    break
+                await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+        report("live_consumer_events", len(events))
+        report("live_consumer_requests", len(requests))
+        report("live_consumer_events_per_second", len(events) / elapsed)
+    finally:
+        nats_server.close()
+
+
+async def ranking(postgres: PostgresServer) -> None:
+    """Rank 500 children (one village each) over FACTS request facts of one month."""
+    db = Database(await fresh_database(postgres, "bench_ranking"))
+    now = datetime.now(UTC)
+    units = [
+        {
+            "id": "county",
+            "name": "county",
+            "area_code": "230321000000",
+            "tier": "county",
+            "kind": "committee",
+            "domain": "organ",
+            "parent_id": None,
+            "version": 1,
+            "updated_at": now,
+        }
+    ]
+    for i in range(CHILDREN):
+        township = f"230321{100 + i:03d}000"
+        units.append(
+            {
+                **units[0],
+                "id": f"town-{i}",
+                "name": f"乡镇{i}",
+                "area_code": township,
+                "tier": "township",
+                "parent_id": "county",
+            }
+        )
+        units.append(
+            {
+                **units[0],
+                "id": f"village-{i}",
+                "name": f"村{i}",
+                "area_code": township[:9] + "201",
+                "tier": "village",
+                "parent_id": f"town-{i}",
+            }
+        )
+    rng = random.Random(9)
+    facts: list[dict[str, Any]] = []
+    for n in range(FACTS):
+        received = T0 + timedelta(minutes=rng.randint(0, 40000))
+        unit = rng.randrange(CHILDREN)
+        responded = received + timedelta(seconds=rng.randint(0, 200000))
+        facts.append(
+            {
+                "request_id": f"req-{n}",
+                "received_unit_id": rng.choice([f"town-{unit}", f"village-{unit}"]),
+                "area_code": AREA,
+                "received_at": received,
+                "received_month": month_key(received),
+                "responded_at": responded,
+                "response_seconds": int((responded - received).total_seconds()),
+                "resolution_version": 3,
+                "resolved": rng.random() < 0.8,
+                "resolved_at": received + timedelta(hours=5),
+                "resolved_due_at": received + timedelta(days=3),
+                "resolved_on_time": rng.random() < 0.7,
+                "escalated": rng.random() < 0.1,
+                "explained": False,
+                "rating": rng.choice([None, "satisfied", "basically_satisfied", "unsatisfied"]),
+                "rating_version": 4,
+                "last_version": 4,
+            }
+        )
+    # The monthly counts the projection keeps, summed from the same facts.
+    counts: dict[tuple[str, str], IndicatorCounts] = defaultdict(IndicatorCounts)
+    for row in facts:
+        key = (row["received_unit_id"], row["received_month"])
+        fact = RequestFacts(**{k: row[k] for k in RequestFacts.__dataclass_fields__})
+        counts[key] = counts[key] + count_requests([fact])
+    aggregated = [
+        {"unit_id": unit, "month": month, **{k: getattr(c, k) for k in UNIT_MONTH_COUNTS}}
+        for (unit, month), c in counts.items()
+    ]
+    async with db.transaction() as session:
+        await session.execute(insert(org_units), units)
+        for start in range(0, len(facts), 5000):
+            await session.execute(insert(request_facts), facts[start : start + 5000])
+        await session.execute(insert(unit_month_counts), aggregated)
+    parent = Unit("county", "county", "230321000000", None)
+    period = Period.parse("2026-11")
+    timings = []
+    for _ in range(21):
+        async with db.read_only() as session:
+            started = time.perf_counter()
+            result = await compute_ranking(session, parent, period, "three-rates", CountRules())
+            timings.append(time.perf_counter() - started)
+    assert len(result["items"]) == CHILDREN
+    await db.dispose()
+    report("ranking_children", CHILDREN)
+    report("ranking_request_facts", FACTS)
+    report("ranking_ms_median", 1000 * statistics.median(timings[1:]))
+    report("ranking_ms_max", 1000 * max(timings[1:]))
+
+
+async def run() -> None:
+    """Measure and print the evaluation figures."""
+    await asyncio.to_thread(pure_fold)
+    postgres = PostgresServer(fsync=True).start()
+    try:
+        await ranking(postgres)
+        await end_to_end(postgres)
+    finally:
+        postgres.close()
