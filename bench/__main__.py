@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from bench import foundation
+from bench import foundation, notifications
 
-SUITES = {"foundation": foundation.run}
+SUITES = {"foundation": foundation.run, "notifications": notifications.run}
 
 
 def main() -> int:

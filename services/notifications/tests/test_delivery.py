@@ -86,6 +86,7 @@ async def test_a_requests_life_notifies_each_party_once_even_when_every_event_co
     )
     await publisher.contact("member:m-handler", h.VILLAGE, phone="13900005678")
     async with start_notifications() as svc:
+        await svc.contacts_stored(2)
         await h.settle(lambda: _members_ready(svc, 3))
         life = [
             request_event(req.RequestSubmitted, 1, channel="proxy_point", received_at=svc.clock()),
@@ -180,6 +181,7 @@ async def test_a_failing_gateway_retries_then_gives_up(
         async with start_notifications(
             notifications_sms_gateway_url=gateway.url, notifications_max_attempts=4
         ) as svc:
+            await svc.contacts_stored(1)
             await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
             async def dead() -> bool:
@@ -210,6 +212,7 @@ async def test_a_gateway_that_recovers_delivers_after_retries(
     async with h.receiver(judge=lambda _r, _b: next(answers)) as gateway:
         await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
         async with start_notifications(notifications_sms_gateway_url=gateway.url) as svc:
+            await svc.contacts_stored(1)
             await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
             async def sent() -> bool:
@@ -229,6 +232,7 @@ async def test_quiet_hours_hold_an_sms_until_morning(
     await publisher.contact("member:m-super", h.VILLAGE, phone="13900005678")
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
     async with start_notifications() as svc:
+        await svc.contacts_stored(2)
         svc.clock.set(h.beijing(23, 30))
         await h.settle(lambda: _members_ready(svc, 1))
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
@@ -249,10 +253,15 @@ async def test_quiet_hours_hold_an_sms_until_morning(
             )
 
         await h.settle(urgent_out)  # the urgent rule is not held
-        await asyncio.sleep(0.5)
+
+        async def held_until_seven() -> bool:
+            rows = await svc.rows(n.c.rule == "citizen_accepted")
+            return bool(rows and rows[0].next_attempt_at == h.beijing(7, 0, day=24))
+
+        await h.settle(held_until_seven)
         (held,) = await svc.rows(n.c.rule == "citizen_accepted")
         assert held.status == "pending"
-        assert held.next_attempt_at == h.beijing(7, 0, day=24)
+        assert held.attempts == 0
         assert len(await sink(svc)) == 1
 
         svc.clock.set(h.beijing(7, 1, day=24))
@@ -272,6 +281,7 @@ async def test_an_opted_out_channel_is_skipped_but_a_critical_rule_goes_out(
 ) -> None:
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
     async with start_notifications() as svc:
+        await svc.contacts_stored(1)
         answer = await svc.client.put(
             f"/v1/preferences/{CITIZEN}", json={"opted_out": ["sms"]}, headers=h.STAFF
         )
@@ -303,6 +313,7 @@ async def test_an_erased_contact_gets_nothing_more(
 ) -> None:
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
     async with start_notifications() as svc:
+        await svc.contacts_stored(1)
         svc.clock.set(h.beijing(23, 0))  # the first SMS is held by quiet hours
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
@@ -346,7 +357,7 @@ async def test_email_goes_through_a_real_smtp_server(
 ) -> None:
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, server_hostname="smtp.test")
     controller.start()
     try:
         await publisher.contact(
@@ -355,6 +366,7 @@ async def test_email_goes_through_a_real_smtp_server(
         async with start_notifications(
             notifications_smtp_host="127.0.0.1", notifications_smtp_port=port
         ) as svc:
+            await svc.contacts_stored(1)
             await publisher.publish(
                 request_event(req.RequestResolved, 3, status="resolved"), h.VILLAGE
             )
@@ -362,7 +374,11 @@ async def test_email_goes_through_a_real_smtp_server(
             async def mailed() -> bool:
                 return bool(await svc.count(n.c.channel == "email", n.c.status == "sent") == 1)
 
-            await h.settle(mailed)
+            try:
+                await h.settle(mailed)
+            except AssertionError:
+                rows = await svc.rows()
+                raise AssertionError([(r.channel, r.status, r.last_error) for r in rows]) from None
     finally:
         controller.stop()
     (message,) = mailbox.messages
@@ -377,6 +393,7 @@ async def test_an_english_speaker_gets_the_english_template(
 ) -> None:
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T9")
     async with start_notifications() as svc:
+        await svc.contacts_stored(1)
         await svc.client.put(f"/v1/preferences/{CITIZEN}", json={"locale": "en"}, headers=h.STAFF)
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 

@@ -133,6 +133,8 @@ class SmtpChannel:
                 password=self.password,
                 start_tls=self.starttls,
                 timeout=10,
+                # An explicit EHLO name: the default asks DNS for our FQDN, which can hang.
+                local_hostname="grassroots-notifications",
             )
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP {exc.code}", retryable=exc.code < 500) from exc

@@ -104,13 +104,14 @@ def chosen_channels(
     """Channels a rule uses for one recipient: its kind's channels, minus opt-outs unless critical.
 
     `reachable` is the set of channels the recipient has an address for, or None when the
-    contact has not arrived yet (then only the rule's first usable channel is planned).
+    contact has not arrived yet: a member then gets the inbox only; a citizen (no inbox) gets
+    every channel, and the dispatcher waits for the contact or records the missing address.
     """
     usable = [c for c in rule.channels if c in CHANNELS_BY_KIND.get(recipient_kind, ())]
     if not rule.critical:
         usable = [c for c in usable if c not in opted_out]
     if reachable is None:
-        return usable[:1]
+        return ["inbox"] if "inbox" in usable else usable
     return [c for c in usable if c == "inbox" or c in reachable]
 
 

@@ -26,7 +26,12 @@ from grassroots.notifications.adapters.orm import (
     templates,
     webhooks,
 )
-from grassroots.notifications.domain.policy import DEFAULT_RULES, PERSON_CHANNELS, sms_segments
+from grassroots.notifications.domain.policy import (
+    DEFAULT_RULES,
+    PERSON_CHANNELS,
+    Status,
+    sms_segments,
+)
 from grassroots.notifications.domain.templates import (
     DEFAULT_LOCALE,
     LOCALES,
@@ -92,7 +97,7 @@ async def list_notifications(
     principal: CurrentPrincipal,
     request_id: str | None = None,
     recipient: str | None = None,
-    status: str | None = None,
+    status: Status | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[NotificationOut]:

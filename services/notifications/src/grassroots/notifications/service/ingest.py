@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -54,6 +55,10 @@ class Ingest:
         self.sealer = sealer
         self.clock = clock
         self.explanation_text = explanation_text
+        # Active subscriptions, re-read at most once a second: every event consults them.
+        self._subscriptions: list[Any] = []
+        self._subscriptions_read_at = -1.0
+        self.subscription_ttl_seconds = 1.0
 
     def consumers(self) -> list[ConsumerSpec]:
         """Every consumer of the service."""
@@ -177,22 +182,37 @@ class Ingest:
                 .values(**values)
             )
 
+    async def _apply_member_change(
+        self, session: AsyncSession, member_id: str, version: int, values: dict[str, Any]
+    ) -> None:
+        """Apply a newer change; when it outruns the registration, keep it as the first row."""
+        inserted = await session.execute(
+            insert_ignoring(session, members, ["member_id"]).values(
+                {"member_id": member_id, "duties": [], "active": True, "version": version} | values
+            )
+        )
+        if not inserted.rowcount:  # type: ignore[attr-defined]
+            await session.execute(
+                update(members)
+                .where(members.c.member_id == member_id, members.c.version < version)
+                .values(version=version, **values)
+            )
+
     async def move_member(self, session: AsyncSession, event: CloudEvent) -> None:
         """A transfer was accepted: the member now belongs to another unit."""
         data = mem.MemberTransferred.model_validate(event.data)
-        await session.execute(
-            update(members)
-            .where(members.c.member_id == data.member_id, members.c.version < data.version)
-            .values(org_unit_id=data.org_unit_id, version=data.version)
+        await self._apply_member_change(
+            session, data.member_id, data.version, {"org_unit_id": data.org_unit_id}
         )
 
     async def retire_member(self, session: AsyncSession, event: CloudEvent) -> None:
         """An exited member receives no broadcasts."""
         data = mem.MemberExited.model_validate(event.data)
-        await session.execute(
-            update(members)
-            .where(members.c.member_id == data.member_id, members.c.version < data.version)
-            .values(active=False, version=data.version)
+        await self._apply_member_change(
+            session,
+            data.member_id,
+            data.version,
+            {"org_unit_id": data.org_unit_id, "active": False},
         )
 
     # --- rules -----------------------------------------------------------------------------
@@ -391,9 +411,21 @@ class Ingest:
 
     async def queue_webhooks(self, session: AsyncSession, event: CloudEvent) -> None:
         """One webhook delivery per active subscription matching the event's type and area."""
-        subscriptions = (
-            await session.execute(select(webhooks).where(webhooks.c.status == "active"))
-        ).all()
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._subscriptions_read_at > self.subscription_ttl_seconds:
+            self._subscriptions = list(
+                (
+                    await session.execute(
+                        select(webhooks.c.id, webhooks.c.event_types, webhooks.c.area_code).where(
+                            webhooks.c.status == "active"
+                        )
+                    )
+                ).all()
+            )
+            self._subscriptions_read_at = loop_time
+        subscriptions = self._subscriptions
+        if not subscriptions:
+            return
         now = self.clock()
         rows = [
             notification_row(
