@@ -404,3 +404,48 @@ async def test_an_english_speaker_gets_the_english_template(
         assert [m["text"] for m in await sink(svc)] == [
             "Your request T9 was accepted and is in hand."
         ]
+
+
+async def test_a_county_can_switch_a_rule_off_or_change_its_channels(
+    h: ModuleType, start_notifications: Any, publisher: Any
+) -> None:
+    await publisher.contact(
+        CITIZEN, h.VILLAGE, phone="13800001234", email="c@example.org", tracking_code="T1"
+    )
+    async with start_notifications() as svc:
+        await svc.contacts_stored(1)
+        url = "/v1/rules/citizen_accepted"
+        off = await svc.client.put(
+            url,
+            params={"county": h.COUNTY},
+            json={"enabled": False, "channels": ["sms"]},
+            headers=h.STAFF,
+        )
+        assert off.status_code == 200
+        accepted = next(r for r in off.json() if r["name"] == "citizen_accepted")
+        assert (accepted["enabled"], accepted["overridden"]) == (False, True)
+        sms_only = await svc.client.put(
+            "/v1/rules/citizen_resolved",
+            params={"county": h.COUNTY},
+            json={"channels": ["sms"]},
+            headers=h.STAFF,
+        )
+        assert sms_only.status_code == 200
+        township = await svc.client.put(
+            url, params={"county": h.TOWNSHIP}, json={"channels": ["sms"]}, headers=h.STAFF
+        )
+        assert township.status_code == 422
+        other_county = await svc.client.put(
+            url, params={"county": "230322000000"}, json={"channels": ["sms"]}, headers=h.STAFF
+        )
+        assert other_county.status_code == 403
+        await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
+        await publisher.publish(request_event(req.RequestResolved, 3, status="resolved"), h.VILLAGE)
+
+        async def resolved_sent() -> bool:
+            return bool(await svc.count(n.c.rule == "citizen_resolved", n.c.status == "sent") == 1)
+
+        await h.settle(resolved_sent)
+        await asyncio.sleep(0.5)
+        rows = await svc.rows(n.c.recipient_id == CITIZEN)
+        assert [(r.rule, r.channel) for r in rows] == [("citizen_resolved", "sms")]

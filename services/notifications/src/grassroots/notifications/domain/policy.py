@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Literal
 
@@ -93,6 +93,19 @@ RULES_BY_NAME = {rule.name: rule for rule in DEFAULT_RULES}
 def rules_for(event_type: str) -> list[Rule]:
     """The rules an event type triggers."""
     return [rule for rule in DEFAULT_RULES if rule.event_type == event_type]
+
+
+def county_of(area_code: str) -> str:
+    """The county an area belongs to (rules are set per county)."""
+    return area_code[:6].ljust(12, "0")
+
+
+def with_override(rule: Rule, enabled: bool, channels: list[str]) -> Rule | None:
+    """The rule as a county changed it; None when the county switched it off."""
+    if not enabled:
+        return None
+    chosen = tuple(c for c in channels if c in PERSON_CHANNELS)
+    return replace(rule, channels=chosen)  # type: ignore[arg-type]
 
 
 def chosen_channels(

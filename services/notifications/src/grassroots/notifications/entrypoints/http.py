@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, update
 
-from grassroots.contracts.area import AreaCode, parent_area_codes
+from grassroots.contracts.area import AreaCode, Tier, area_tier, parent_area_codes
 from grassroots.contracts.events.base import REGISTRY
 from grassroots.kit.auth import CurrentPrincipal, Principal
 from grassroots.kit.orgtree import get_unit
@@ -22,6 +22,7 @@ from grassroots.notifications.adapters.orm import (
     broadcasts,
     notifications,
     preferences,
+    rule_overrides,
     sms_sink,
     templates,
     webhooks,
@@ -29,6 +30,7 @@ from grassroots.notifications.adapters.orm import (
 from grassroots.notifications.domain.policy import (
     DEFAULT_RULES,
     PERSON_CHANNELS,
+    RULES_BY_NAME,
     Status,
     sms_segments,
 )
@@ -364,7 +366,7 @@ async def put_template(
 
 
 class RuleOut(BaseModel):
-    """A default notification rule."""
+    """A notification rule as a county has it (the defaults unless the county changed them)."""
 
     name: str
     event_type: str
@@ -373,23 +375,99 @@ class RuleOut(BaseModel):
     channels: list[str]
     critical: bool
     urgent: bool
+    enabled: bool
+    overridden: bool
+
+
+class RuleOverrideIn(BaseModel):
+    """A county's change to a default rule."""
+
+    enabled: bool = True
+    channels: list[str] = Field(min_length=1)
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in PERSON_CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channels {unknown}; use {list(PERSON_CHANNELS)}")
+        return list(dict.fromkeys(value))
+
+
+async def _county_rules(request: Request, county: str) -> list[RuleOut]:
+    async with _state(request).runtime.db.read_only() as session:
+        rows = (
+            await session.execute(
+                select(rule_overrides).where(rule_overrides.c.county_area == county)
+            )
+        ).all()
+    overrides = {r.rule: r for r in rows}
+    out = []
+    for rule in DEFAULT_RULES:
+        override = overrides.get(rule.name)
+        out.append(
+            RuleOut(
+                name=rule.name,
+                event_type=rule.event_type,
+                audience=rule.audience,
+                template=rule.template,
+                channels=list(override.channels if override else rule.channels),
+                critical=rule.critical,
+                urgent=rule.urgent,
+                enabled=override.enabled if override else True,
+                overridden=override is not None,
+            )
+        )
+    return out
+
+
+def _county(principal: Principal, county: str) -> str:
+    if area_tier(county) != Tier.COUNTY:
+        raise Invalid("county", "must be a county's 12-digit area code")
+    principal.require_area(county)
+    return county
 
 
 @router.get("/rules", tags=["rules"], response_model=list[RuleOut])
-async def list_rules(principal: CurrentPrincipal) -> list[RuleOut]:
-    """Which event notifies whom on which channel."""
-    return [
-        RuleOut(
-            name=r.name,
-            event_type=r.event_type,
-            audience=r.audience,
-            template=r.template,
-            channels=list(r.channels),
-            critical=r.critical,
-            urgent=r.urgent,
+async def list_rules(
+    request: Request, principal: CurrentPrincipal, county: AreaCode | None = None
+) -> list[RuleOut]:
+    """Which event notifies whom on which channel (in a county when given)."""
+    if county is None:
+        return await _county_rules(request, "")
+    return await _county_rules(request, _county(principal, county))
+
+
+@router.put("/rules/{rule}", tags=["rules"], response_model=list[RuleOut])
+async def put_rule(
+    request: Request,
+    principal: CurrentPrincipal,
+    rule: str,
+    county: Annotated[AreaCode, Query(description="the county's area code")],
+    body: RuleOverrideIn,
+) -> list[RuleOut]:
+    """Change a default rule for one county: switch it off or use other channels."""
+    principal.require_role("org_admin")
+    _county(principal, county)
+    if rule not in RULES_BY_NAME:
+        raise NotFound(f"no rule {rule}")
+    values = {
+        "enabled": body.enabled,
+        "channels": body.channels,
+        "updated_by": principal.sub,
+        "updated_at": _now(request),
+    }
+    async with _state(request).runtime.db.transaction() as session:
+        changed = await session.execute(
+            update(rule_overrides)
+            .where(rule_overrides.c.county_area == county, rule_overrides.c.rule == rule)
+            .values(**values)
         )
-        for r in DEFAULT_RULES
-    ]
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            await session.execute(
+                rule_overrides.insert().values(county_area=county, rule=rule, **values)
+            )
+    return await _county_rules(request, county)
 
 
 # --- broadcasts ------------------------------------------------------------------------------

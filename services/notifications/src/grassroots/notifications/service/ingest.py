@@ -23,8 +23,20 @@ from grassroots.kit.messaging import ConsumerSpec
 from grassroots.kit.orgtree import apply_org_unit, get_unit
 from grassroots.notifications import metrics
 from grassroots.notifications.adapters.crypto import Sealer
-from grassroots.notifications.adapters.orm import board_items, contacts, members, webhooks
-from grassroots.notifications.domain.policy import Rule, chosen_channels, rules_for
+from grassroots.notifications.adapters.orm import (
+    board_items,
+    contacts,
+    members,
+    rule_overrides,
+    webhooks,
+)
+from grassroots.notifications.domain.policy import (
+    Rule,
+    chosen_channels,
+    county_of,
+    rules_for,
+    with_override,
+)
 from grassroots.notifications.service.store import (
     add_notifications,
     insert_ignoring,
@@ -293,11 +305,37 @@ class Ingest:
         data = REGISTRY[event.type].model_validate(event.data)
         await self.apply_rules(session, event, data, rules)
 
+    async def county_rules(
+        self, session: AsyncSession, area_code: str, rules: list[Rule]
+    ) -> list[Rule]:
+        """The rules as the event's county configured them."""
+        if not rules:
+            return rules
+        overrides = {
+            r.rule: r
+            for r in (
+                await session.execute(
+                    select(rule_overrides).where(
+                        rule_overrides.c.county_area == county_of(area_code),
+                        rule_overrides.c.rule.in_([rule.name for rule in rules]),
+                    )
+                )
+            ).all()
+        }
+        out = []
+        for rule in rules:
+            override = overrides.get(rule.name)
+            changed = with_override(rule, override.enabled, override.channels) if override else rule
+            if changed is not None:
+                out.append(changed)
+        return out
+
     async def apply_rules(
         self, session: AsyncSession, event: CloudEvent, data: Any, rules: list[Rule]
     ) -> None:
         """Plan one notification per rule, recipient and usable channel."""
         now = self.clock()
+        rules = await self.county_rules(session, event.areacode, rules)
         planned: list[tuple[Rule, str, str, str, dict[str, Any]]] = []
         for rule in rules:
             for recipient, kind, area, extra in await self._recipients(session, rule, data, event):
