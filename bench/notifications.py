@@ -47,13 +47,15 @@ VILLAGE = "230321100201"
 SINK_APP = """
 import sys
 from starlette.applications import Starlette
-from starlette.responses import Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 import uvicorn
 
 async def sms(request):
-    await request.body()
-    return Response(status_code=202)
+    body = await request.json()
+    messages = body.get("messages") or [body]
+    results = [{"reference": m.get("reference"), "accepted": True} for m in messages]
+    return JSONResponse({"results": results}, status_code=202)
 
 app = Starlette(routes=[Route("/sms", sms, methods=["POST"])])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
@@ -129,7 +131,9 @@ async def seed(db: Database, channel: str, count: int, clock: RunningClock, seal
                 await session.execute(insert(contacts), people[start : start + 500])
 
 
-async def dispatch_rate(url: str, nats_url: str, channel: str, sms_url: str | None) -> float:
+async def dispatch_rate(
+    url: str, nats_url: str, channel: str, sms_url: str | None, sms_batch: int = 1
+) -> float:
     """Notifications/s the dispatcher moves to `channel` (its events relayed to JetStream)."""
     clock = RunningClock()
     sealer = Sealer(key_from_setting(DEV_CONTACT_KEY))
@@ -138,7 +142,7 @@ async def dispatch_rate(url: str, nats_url: str, channel: str, sms_url: str | No
     http = httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=128))
     channels: dict[str, Channel] = {
         "inbox": InboxChannel(),
-        "sms": SmsGatewayChannel(http, sms_url, None),
+        "sms": SmsGatewayChannel(http, sms_url, None, sms_batch),
     }
     policy = DispatchPolicy(
         batch_size=1000, concurrency=128, poll_seconds=0.05, rate_limit=RateLimit(count=1000)
@@ -174,7 +178,8 @@ async def dispatch_rate(url: str, nats_url: str, channel: str, sms_url: str | No
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    report(f"notifications_{channel}_with_events_published_per_second", DISPATCH / published_at)
+    label = channel if sms_batch == 1 else f"{channel}_batch{sms_batch}"
+    report(f"notifications_{label}_with_events_published_per_second", DISPATCH / published_at)
     await http.aclose()
     await nc.close()
     await db.dispose()
@@ -312,6 +317,11 @@ async def run() -> None:
         report(
             "notifications_sms_dispatched_per_second",
             await dispatch_rate(sms_url, nats_server.url, "sms", sink_url),
+        )
+        batched_url = await create_database(postgres, "bench_sms_batched")
+        report(
+            "notifications_sms_batch100_dispatched_per_second",
+            await dispatch_rate(batched_url, nats_server.url, "sms", sink_url, sms_batch=100),
         )
         report("notifications_dispatched_per_run", DISPATCH)
         broadcast_url = await create_database(postgres, "bench_broadcast")

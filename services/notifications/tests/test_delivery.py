@@ -449,3 +449,32 @@ async def test_a_county_can_switch_a_rule_off_or_change_its_channels(
         await asyncio.sleep(0.5)
         rows = await svc.rows(n.c.recipient_id == CITIZEN)
         assert [(r.rule, r.channel) for r in rows] == [("citizen_resolved", "sms")]
+
+
+async def test_batched_sms_reach_the_development_sink_once_each(
+    h: ModuleType, start_notifications: Any, publisher: Any
+) -> None:
+    citizens = [f"r-{i:03d}" for i in range(120)]
+    for i, request_id in enumerate(citizens):
+        await publisher.contact(
+            f"citizen:{request_id}", h.VILLAGE, phone=f"138{i:08d}", tracking_code=f"Q{i}"
+        )
+    async with start_notifications(notifications_sms_batch_size=50) as svc:
+        await svc.contacts_stored(len(citizens))
+        await publisher.publish_many(
+            [
+                (request_event(req.RequestAccepted, 2, request_id=request_id), h.VILLAGE)
+                for request_id in citizens
+            ]
+        )
+
+        async def all_sent() -> bool:
+            return bool(await svc.count(n.c.status == "sent") == len(citizens))
+
+        await h.settle(all_sent)
+        recorded = await sink(svc)
+        rows = await svc.rows(n.c.channel == "sms")
+        assert sorted(m["reference"] for m in recorded) == sorted(r.id for r in rows)
+        assert {m["text"] for m in recorded} == {
+            f"您的诉求（查询码Q{i}）已受理，正在办理。" for i in range(len(citizens))
+        }

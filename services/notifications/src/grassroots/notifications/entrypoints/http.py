@@ -783,13 +783,35 @@ async def delete_webhook(
 # --- development SMS sink --------------------------------------------------------------------
 
 
-class SinkIn(BaseModel):
-    """What the SMS channel posts to a gateway."""
+class SinkMessage(BaseModel):
+    """What the SMS channel posts to a gateway for one message."""
 
     to: str
     text: str
     segments: int
     reference: str | None = None
+
+
+class SinkIn(BaseModel):
+    """One message, or a batch of them under `messages`."""
+
+    to: str | None = None
+    text: str | None = None
+    segments: int = 1
+    reference: str | None = None
+    messages: list[SinkMessage] | None = None
+
+    def all_messages(self) -> list[SinkMessage]:
+        """The messages of either form; 422 naming the field when neither is complete."""
+        if self.messages is not None:
+            return self.messages
+        if self.to is None or self.text is None:
+            raise Invalid("to", "a message needs `to` and `text` (or send `messages`)")
+        return [
+            SinkMessage(
+                to=self.to, text=self.text, segments=self.segments, reference=self.reference
+            )
+        ]
 
 
 class SinkOut(BaseModel):
@@ -804,19 +826,28 @@ class SinkOut(BaseModel):
 
 
 @dev_router.post("/sms-sink", status_code=202)
-async def sms_sink_receive(request: Request, body: SinkIn) -> dict[str, str]:
+async def sms_sink_receive(request: Request, body: SinkIn) -> dict[str, Any]:
     """The development SMS gateway: records what would have been sent."""
+    messages = body.all_messages()
+    if not messages:
+        return {"status": "accepted", "results": []}
+    now = _now(request)
     async with _state(request).runtime.db.transaction() as session:
         await session.execute(
-            sms_sink.insert().values(
-                reference=body.reference,
-                to_masked=mask_phone(body.to),
-                text=body.text,
-                segments=body.segments,
-                received_at=_now(request),
-            )
+            sms_sink.insert(),
+            [
+                {
+                    "reference": m.reference,
+                    "to_masked": mask_phone(m.to),
+                    "text": m.text,
+                    "segments": m.segments,
+                    "received_at": now,
+                }
+                for m in messages
+            ],
         )
-    return {"status": "accepted"}
+    results = [{"reference": m.reference, "accepted": True} for m in messages]
+    return {"status": "accepted", "results": results}
 
 
 @dev_router.get("/sms-sink", response_model=Page[SinkOut])
