@@ -111,6 +111,20 @@ class Dispatcher:
         self._wake = asyncio.Event()
         db.on_commit(self._wake.set)
 
+    async def _idle(self, seconds: float) -> None:
+        """Wait for a wake-up or `seconds`.
+
+        Not `asyncio.wait_for`: on Python 3.11 it can swallow a cancellation that arrives as
+        the event fires, and the wake-up fires on every commit, so a stop could be lost.
+        """
+        self._wake.clear()
+        with suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+
     def wake(self) -> None:
         """Look for due work now."""
         self._wake.set()
@@ -120,6 +134,9 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         last_gauge = 0.0
         while True:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise asyncio.CancelledError
             try:
                 handled = await self.dispatch_due()
                 if loop.time() - last_gauge > 5:
@@ -132,9 +149,7 @@ class Dispatcher:
                 handled = 0
                 await asyncio.sleep(1.0)
             if handled == 0:
-                self._wake.clear()
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.policy.poll_seconds)
+                await self._idle(self.policy.poll_seconds)
 
     async def refresh_oldest_pending(self) -> None:
         """Set the oldest-pending gauge from the due, unsent notifications."""
