@@ -32,7 +32,7 @@ from grassroots.kit.messaging import ensure_streams
 from grassroots.kit.outbox import new_event_id
 from grassroots.kit.testing.servers import NatsServer, free_port
 from grassroots.kit.testing.services import DatabaseFactory, auth, settings_for_tests
-from grassroots.notifications.adapters.orm import members, notifications
+from grassroots.notifications.adapters.orm import contacts, members, notifications
 from grassroots.notifications.config import NotificationsSettings
 from grassroots.notifications.main import SPEC, build_app
 
@@ -135,6 +135,15 @@ class Notifications:
         query = select(func.count()).select_from(notifications).where(*where)
         return int(await self.scalar(query) or 0)
 
+    async def contacts_stored(self, count: int) -> None:
+        """Wait until `count` contacts (erased ones included) are stored."""
+
+        async def stored() -> bool:
+            query = select(func.count()).select_from(contacts)
+            return int(await self.scalar(query) or 0) >= count
+
+        await settle(stored)
+
     async def member_count(self) -> int:
         """Members in the replica."""
         return int(await self.scalar(select(func.count()).select_from(members)) or 0)
@@ -171,6 +180,7 @@ def start_notifications(
             "notifications_retry_cap_seconds": 0.2,
             "notifications_dispatch_poll_seconds": 0.05,
             "consumer_batch_size": 256,
+            "consumer_ack_wait_seconds": 60,
         }
         values.update(overrides)
         settings = settings_for_tests(NotificationsSettings, **values)

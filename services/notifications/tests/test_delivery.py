@@ -86,6 +86,7 @@ async def test_a_requests_life_notifies_each_party_once_even_when_every_event_co
     )
     await publisher.contact("member:m-handler", h.VILLAGE, phone="13900005678")
     async with start_notifications() as svc:
+        await svc.contacts_stored(2)
         await h.settle(lambda: _members_ready(svc, 3))
         life = [
             request_event(req.RequestSubmitted, 1, channel="proxy_point", received_at=svc.clock()),
@@ -180,6 +181,7 @@ async def test_a_failing_gateway_retries_then_gives_up(
         async with start_notifications(
             notifications_sms_gateway_url=gateway.url, notifications_max_attempts=4
         ) as svc:
+            await svc.contacts_stored(1)
             await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
             async def dead() -> bool:
@@ -210,6 +212,7 @@ async def test_a_gateway_that_recovers_delivers_after_retries(
     async with h.receiver(judge=lambda _r, _b: next(answers)) as gateway:
         await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
         async with start_notifications(notifications_sms_gateway_url=gateway.url) as svc:
+            await svc.contacts_stored(1)
             await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
             async def sent() -> bool:
@@ -229,6 +232,7 @@ async def test_quiet_hours_hold_an_sms_until_morning(
     await publisher.contact("member:m-super", h.VILLAGE, phone="13900005678")
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
     async with start_notifications() as svc:
+        await svc.contacts_stored(2)
         svc.clock.set(h.beijing(23, 30))
         await h.settle(lambda: _members_ready(svc, 1))
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
@@ -249,10 +253,15 @@ async def test_quiet_hours_hold_an_sms_until_morning(
             )
 
         await h.settle(urgent_out)  # the urgent rule is not held
-        await asyncio.sleep(0.5)
+
+        async def held_until_seven() -> bool:
+            rows = await svc.rows(n.c.rule == "citizen_accepted")
+            return bool(rows and rows[0].next_attempt_at == h.beijing(7, 0, day=24))
+
+        await h.settle(held_until_seven)
         (held,) = await svc.rows(n.c.rule == "citizen_accepted")
         assert held.status == "pending"
-        assert held.next_attempt_at == h.beijing(7, 0, day=24)
+        assert held.attempts == 0
         assert len(await sink(svc)) == 1
 
         svc.clock.set(h.beijing(7, 1, day=24))
@@ -272,6 +281,7 @@ async def test_an_opted_out_channel_is_skipped_but_a_critical_rule_goes_out(
 ) -> None:
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
     async with start_notifications() as svc:
+        await svc.contacts_stored(1)
         answer = await svc.client.put(
             f"/v1/preferences/{CITIZEN}", json={"opted_out": ["sms"]}, headers=h.STAFF
         )
@@ -303,6 +313,7 @@ async def test_an_erased_contact_gets_nothing_more(
 ) -> None:
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T1")
     async with start_notifications() as svc:
+        await svc.contacts_stored(1)
         svc.clock.set(h.beijing(23, 0))  # the first SMS is held by quiet hours
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
@@ -346,7 +357,7 @@ async def test_email_goes_through_a_real_smtp_server(
 ) -> None:
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, server_hostname="smtp.test")
     controller.start()
     try:
         await publisher.contact(
@@ -355,6 +366,7 @@ async def test_email_goes_through_a_real_smtp_server(
         async with start_notifications(
             notifications_smtp_host="127.0.0.1", notifications_smtp_port=port
         ) as svc:
+            await svc.contacts_stored(1)
             await publisher.publish(
                 request_event(req.RequestResolved, 3, status="resolved"), h.VILLAGE
             )
@@ -362,7 +374,11 @@ async def test_email_goes_through_a_real_smtp_server(
             async def mailed() -> bool:
                 return bool(await svc.count(n.c.channel == "email", n.c.status == "sent") == 1)
 
-            await h.settle(mailed)
+            try:
+                await h.settle(mailed)
+            except AssertionError:
+                rows = await svc.rows()
+                raise AssertionError([(r.channel, r.status, r.last_error) for r in rows]) from None
     finally:
         controller.stop()
     (message,) = mailbox.messages
@@ -377,6 +393,7 @@ async def test_an_english_speaker_gets_the_english_template(
 ) -> None:
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T9")
     async with start_notifications() as svc:
+        await svc.contacts_stored(1)
         await svc.client.put(f"/v1/preferences/{CITIZEN}", json={"locale": "en"}, headers=h.STAFF)
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
@@ -387,3 +404,77 @@ async def test_an_english_speaker_gets_the_english_template(
         assert [m["text"] for m in await sink(svc)] == [
             "Your request T9 was accepted and is in hand."
         ]
+
+
+async def test_a_county_can_switch_a_rule_off_or_change_its_channels(
+    h: ModuleType, start_notifications: Any, publisher: Any
+) -> None:
+    await publisher.contact(
+        CITIZEN, h.VILLAGE, phone="13800001234", email="c@example.org", tracking_code="T1"
+    )
+    async with start_notifications() as svc:
+        await svc.contacts_stored(1)
+        url = "/v1/rules/citizen_accepted"
+        off = await svc.client.put(
+            url,
+            params={"county": h.COUNTY},
+            json={"enabled": False, "channels": ["sms"]},
+            headers=h.STAFF,
+        )
+        assert off.status_code == 200
+        accepted = next(r for r in off.json() if r["name"] == "citizen_accepted")
+        assert (accepted["enabled"], accepted["overridden"]) == (False, True)
+        sms_only = await svc.client.put(
+            "/v1/rules/citizen_resolved",
+            params={"county": h.COUNTY},
+            json={"channels": ["sms"]},
+            headers=h.STAFF,
+        )
+        assert sms_only.status_code == 200
+        township = await svc.client.put(
+            url, params={"county": h.TOWNSHIP}, json={"channels": ["sms"]}, headers=h.STAFF
+        )
+        assert township.status_code == 422
+        other_county = await svc.client.put(
+            url, params={"county": "230322000000"}, json={"channels": ["sms"]}, headers=h.STAFF
+        )
+        assert other_county.status_code == 403
+        await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
+        await publisher.publish(request_event(req.RequestResolved, 3, status="resolved"), h.VILLAGE)
+
+        async def resolved_sent() -> bool:
+            return bool(await svc.count(n.c.rule == "citizen_resolved", n.c.status == "sent") == 1)
+
+        await h.settle(resolved_sent)
+        await asyncio.sleep(0.5)
+        rows = await svc.rows(n.c.recipient_id == CITIZEN)
+        assert [(r.rule, r.channel) for r in rows] == [("citizen_resolved", "sms")]
+
+
+async def test_batched_sms_reach_the_development_sink_once_each(
+    h: ModuleType, start_notifications: Any, publisher: Any
+) -> None:
+    citizens = [f"r-{i:03d}" for i in range(120)]
+    for i, request_id in enumerate(citizens):
+        await publisher.contact(
+            f"citizen:{request_id}", h.VILLAGE, phone=f"138{i:08d}", tracking_code=f"Q{i}"
+        )
+    async with start_notifications(notifications_sms_batch_size=50) as svc:
+        await svc.contacts_stored(len(citizens))
+        await publisher.publish_many(
+            [
+                (request_event(req.RequestAccepted, 2, request_id=request_id), h.VILLAGE)
+                for request_id in citizens
+            ]
+        )
+
+        async def all_sent() -> bool:
+            return bool(await svc.count(n.c.status == "sent") == len(citizens))
+
+        await h.settle(all_sent)
+        recorded = await sink(svc)
+        rows = await svc.rows(n.c.channel == "sms")
+        assert sorted(m["reference"] for m in recorded) == sorted(r.id for r in rows)
+        assert {m["text"] for m in recorded} == {
+            f"您的诉求（查询码Q{i}）已受理，正在办理。" for i in range(len(citizens))
+        }

@@ -51,9 +51,15 @@ def test_channels_without_an_address_are_not_planned() -> None:
     assert chosen_channels(rule, "citizen", set(), set()) == []
 
 
-def test_an_unknown_contact_plans_the_first_channel_only() -> None:
+def test_an_unknown_contact_plans_every_channel_not_opted_out() -> None:
     rule = RULES_BY_NAME["citizen_submitted"]
-    assert chosen_channels(rule, "citizen", set(), None) == ["sms"]
+    assert chosen_channels(rule, "citizen", set(), None) == ["sms", "email"]
+    assert chosen_channels(rule, "citizen", {"email"}, None) == ["sms"]
+
+
+def test_a_member_without_contact_details_gets_the_inbox_only() -> None:
+    rule = RULES_BY_NAME["supervisor_overdue"]
+    assert chosen_channels(rule, "member", set(), None) == ["inbox"]
 
 
 def test_members_get_the_inbox_even_without_contact_details() -> None:

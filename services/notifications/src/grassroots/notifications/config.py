@@ -25,6 +25,8 @@ class NotificationsSettings(ServiceSettings):
     notifications_sms_gateway_url: str | None = None
     notifications_sms_gateway_token: str | None = None
     notifications_dev_sms_sink: bool = True
+    # Messages per gateway request; above 1 the gateway must take {"messages": [...]}.
+    notifications_sms_batch_size: int = Field(default=1, ge=1, le=1000)
     notifications_smtp_host: str | None = None
     notifications_smtp_port: int = 25
     notifications_smtp_username: str | None = None

@@ -54,7 +54,10 @@ def build_app(
     channels: dict[str, Channel] = {
         "inbox": InboxChannel(),
         "sms": SmsGatewayChannel(
-            http, config.sms_gateway_url(), config.notifications_sms_gateway_token
+            http,
+            config.sms_gateway_url(),
+            config.notifications_sms_gateway_token,
+            config.notifications_sms_batch_size,
         ),
         "email": SmtpChannel(
             config.notifications_smtp_host,

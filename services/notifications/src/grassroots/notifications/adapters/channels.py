@@ -65,32 +65,77 @@ def _raise_for_status(response: httpx.Response, what: str) -> None:
 
 
 class SmsGatewayChannel:
-    """SMS through an HTTP gateway: POST {to, text, segments, reference} as JSON."""
+    """SMS through an HTTP gateway: POST {to, text, segments, reference} as JSON.
+
+    With `batch_size` > 1 it posts {"messages": [...]} and reads per-message results
+    {"results": [{"reference", "accepted", "error"}]}: one round trip for many messages.
+    """
 
     name = "sms"
 
-    def __init__(self, client: httpx.AsyncClient, url: str | None, token: str | None) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, url: str | None, token: str | None, batch_size: int = 1
+    ) -> None:
         self.client = client
         self.url = url
         self.token = token
+        self.batch_size = batch_size
 
-    async def send(self, message: Outgoing) -> Outcome:
-        """Hand the text to the gateway; 2xx means accepted (`sent`)."""
-        if not self.url:
-            raise DeliveryError("no SMS gateway configured", retryable=False)
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        body = {
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    @staticmethod
+    def _body(message: Outgoing) -> dict[str, object]:
+        return {
             "to": message.address,
             "text": message.body,
             "segments": sms_segments(message.body),
             "reference": message.notification_id,
         }
+
+    async def send(self, message: Outgoing) -> Outcome:
+        """Hand the text to the gateway; 2xx means accepted (`sent`)."""
+        if not self.url:
+            raise DeliveryError("no SMS gateway configured", retryable=False)
         try:
-            response = await self.client.post(self.url, json=body, headers=headers)
+            response = await self.client.post(
+                self.url, json=self._body(message), headers=self._headers()
+            )
         except httpx.HTTPError as exc:
             raise DeliveryError(f"SMS gateway unreachable: {exc.__class__.__name__}") from exc
         _raise_for_status(response, "SMS gateway")
         return "sent"
+
+    async def send_many(self, messages: list[Outgoing]) -> list[Outcome | DeliveryError]:
+        """Hand several texts over in one request; each gets its own outcome."""
+        if not self.url:
+            return [DeliveryError("no SMS gateway configured", retryable=False)] * len(messages)
+        try:
+            response = await self.client.post(
+                self.url,
+                json={"messages": [self._body(m) for m in messages]},
+                headers=self._headers(),
+            )
+            _raise_for_status(response, "SMS gateway")
+            results = {r.get("reference"): r for r in response.json().get("results", [])}
+        except httpx.HTTPError as exc:
+            error = DeliveryError(f"SMS gateway unreachable: {exc.__class__.__name__}")
+            return [error] * len(messages)
+        except DeliveryError as exc:
+            return [exc] * len(messages)
+        except (ValueError, AttributeError):
+            return [DeliveryError("SMS gateway answered no readable results")] * len(messages)
+        outcomes: list[Outcome | DeliveryError] = []
+        for message in messages:
+            result = results.get(message.notification_id)
+            if result is None:
+                outcomes.append(DeliveryError("SMS gateway gave no result for the message"))
+            elif result.get("accepted"):
+                outcomes.append("sent")
+            else:
+                reason = str(result.get("error") or "rejected")
+                outcomes.append(DeliveryError(f"SMS gateway: {reason}", retryable=False))
+        return outcomes
 
 
 class SmtpChannel:
@@ -133,6 +178,8 @@ class SmtpChannel:
                 password=self.password,
                 start_tls=self.starttls,
                 timeout=10,
+                # An explicit EHLO name: the default asks DNS for our FQDN, which can hang.
+                local_hostname="grassroots-notifications",
             )
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP {exc.code}", retryable=exc.code < 500) from exc

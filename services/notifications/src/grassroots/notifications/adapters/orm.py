@@ -166,3 +166,15 @@ sms_sink = Table(
     Column("segments", Integer, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+
+# A county's changes to a default rule: switched off, or other channels.
+rule_overrides = Table(
+    "notif_rule_overrides",
+    metadata,
+    Column("county_area", String(12), primary_key=True),
+    Column("rule", String(64), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Literal
 
@@ -95,6 +95,19 @@ def rules_for(event_type: str) -> list[Rule]:
     return [rule for rule in DEFAULT_RULES if rule.event_type == event_type]
 
 
+def county_of(area_code: str) -> str:
+    """The county an area belongs to (rules are set per county)."""
+    return area_code[:6].ljust(12, "0")
+
+
+def with_override(rule: Rule, enabled: bool, channels: list[str]) -> Rule | None:
+    """The rule as a county changed it; None when the county switched it off."""
+    if not enabled:
+        return None
+    chosen = tuple(c for c in channels if c in PERSON_CHANNELS)
+    return replace(rule, channels=chosen)  # type: ignore[arg-type]
+
+
 def chosen_channels(
     rule: Rule,
     recipient_kind: str,
@@ -104,13 +117,14 @@ def chosen_channels(
     """Channels a rule uses for one recipient: its kind's channels, minus opt-outs unless critical.
 
     `reachable` is the set of channels the recipient has an address for, or None when the
-    contact has not arrived yet (then only the rule's first usable channel is planned).
+    contact has not arrived yet: a member then gets the inbox only; a citizen (no inbox) gets
+    every channel, and the dispatcher waits for the contact or records the missing address.
     """
     usable = [c for c in rule.channels if c in CHANNELS_BY_KIND.get(recipient_kind, ())]
     if not rule.critical:
         usable = [c for c in usable if c not in opted_out]
     if reachable is None:
-        return usable[:1]
+        return ["inbox"] if "inbox" in usable else usable
     return [c for c in usable if c == "inbox" or c in reachable]
 
 

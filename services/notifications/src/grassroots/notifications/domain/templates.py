@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 DEFAULT_LOCALE = "zh-CN"
@@ -194,9 +195,15 @@ class TemplateInvalid(ValueError):
         self.message = message
 
 
+@lru_cache(maxsize=512)
+def _compiled(text: str) -> Template:
+    """Compiling is far dearer than rendering: each distinct text is compiled once."""
+    return _ENV.from_string(text, globals=GLOBALS)
+
+
 def render(text: str, context: dict[str, Any]) -> str:
     """Render one template string with `context` (unknown names raise)."""
-    return _ENV.from_string(text, globals=GLOBALS).render(**context).strip()
+    return _compiled(text).render(**context).strip()
 
 
 def render_template(template: TemplateText, context: dict[str, Any]) -> TemplateText:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, update
 
-from grassroots.contracts.area import AreaCode, parent_area_codes
+from grassroots.contracts.area import AreaCode, Tier, area_tier, parent_area_codes
 from grassroots.contracts.events.base import REGISTRY
 from grassroots.kit.auth import CurrentPrincipal, Principal
 from grassroots.kit.orgtree import get_unit
@@ -22,11 +22,18 @@ from grassroots.notifications.adapters.orm import (
     broadcasts,
     notifications,
     preferences,
+    rule_overrides,
     sms_sink,
     templates,
     webhooks,
 )
-from grassroots.notifications.domain.policy import DEFAULT_RULES, PERSON_CHANNELS, sms_segments
+from grassroots.notifications.domain.policy import (
+    DEFAULT_RULES,
+    PERSON_CHANNELS,
+    RULES_BY_NAME,
+    Status,
+    sms_segments,
+)
 from grassroots.notifications.domain.templates import (
     DEFAULT_LOCALE,
     LOCALES,
@@ -92,7 +99,7 @@ async def list_notifications(
     principal: CurrentPrincipal,
     request_id: str | None = None,
     recipient: str | None = None,
-    status: str | None = None,
+    status: Status | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[NotificationOut]:
@@ -359,7 +366,7 @@ async def put_template(
 
 
 class RuleOut(BaseModel):
-    """A default notification rule."""
+    """A notification rule as a county has it (the defaults unless the county changed them)."""
 
     name: str
     event_type: str
@@ -368,23 +375,99 @@ class RuleOut(BaseModel):
     channels: list[str]
     critical: bool
     urgent: bool
+    enabled: bool
+    overridden: bool
+
+
+class RuleOverrideIn(BaseModel):
+    """A county's change to a default rule."""
+
+    enabled: bool = True
+    channels: list[str] = Field(min_length=1)
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in PERSON_CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channels {unknown}; use {list(PERSON_CHANNELS)}")
+        return list(dict.fromkeys(value))
+
+
+async def _county_rules(request: Request, county: str) -> list[RuleOut]:
+    async with _state(request).runtime.db.read_only() as session:
+        rows = (
+            await session.execute(
+                select(rule_overrides).where(rule_overrides.c.county_area == county)
+            )
+        ).all()
+    overrides = {r.rule: r for r in rows}
+    out = []
+    for rule in DEFAULT_RULES:
+        override = overrides.get(rule.name)
+        out.append(
+            RuleOut(
+                name=rule.name,
+                event_type=rule.event_type,
+                audience=rule.audience,
+                template=rule.template,
+                channels=list(override.channels if override else rule.channels),
+                critical=rule.critical,
+                urgent=rule.urgent,
+                enabled=override.enabled if override else True,
+                overridden=override is not None,
+            )
+        )
+    return out
+
+
+def _county(principal: Principal, county: str) -> str:
+    if area_tier(county) != Tier.COUNTY:
+        raise Invalid("county", "must be a county's 12-digit area code")
+    principal.require_area(county)
+    return county
 
 
 @router.get("/rules", tags=["rules"], response_model=list[RuleOut])
-async def list_rules(principal: CurrentPrincipal) -> list[RuleOut]:
-    """Which event notifies whom on which channel."""
-    return [
-        RuleOut(
-            name=r.name,
-            event_type=r.event_type,
-            audience=r.audience,
-            template=r.template,
-            channels=list(r.channels),
-            critical=r.critical,
-            urgent=r.urgent,
+async def list_rules(
+    request: Request, principal: CurrentPrincipal, county: AreaCode | None = None
+) -> list[RuleOut]:
+    """Which event notifies whom on which channel (in a county when given)."""
+    if county is None:
+        return await _county_rules(request, "")
+    return await _county_rules(request, _county(principal, county))
+
+
+@router.put("/rules/{rule}", tags=["rules"], response_model=list[RuleOut])
+async def put_rule(
+    request: Request,
+    principal: CurrentPrincipal,
+    rule: str,
+    county: Annotated[AreaCode, Query(description="the county's area code")],
+    body: RuleOverrideIn,
+) -> list[RuleOut]:
+    """Change a default rule for one county: switch it off or use other channels."""
+    principal.require_role("org_admin")
+    _county(principal, county)
+    if rule not in RULES_BY_NAME:
+        raise NotFound(f"no rule {rule}")
+    values = {
+        "enabled": body.enabled,
+        "channels": body.channels,
+        "updated_by": principal.sub,
+        "updated_at": _now(request),
+    }
+    async with _state(request).runtime.db.transaction() as session:
+        changed = await session.execute(
+            update(rule_overrides)
+            .where(rule_overrides.c.county_area == county, rule_overrides.c.rule == rule)
+            .values(**values)
         )
-        for r in DEFAULT_RULES
-    ]
+        if not changed.rowcount:  # type: ignore[attr-defined]
+            await session.execute(
+                rule_overrides.insert().values(county_area=county, rule=rule, **values)
+            )
+    return await _county_rules(request, county)
 
 
 # --- broadcasts ------------------------------------------------------------------------------
@@ -700,13 +783,35 @@ async def delete_webhook(
 # --- development SMS sink --------------------------------------------------------------------
 
 
-class SinkIn(BaseModel):
-    """What the SMS channel posts to a gateway."""
+class SinkMessage(BaseModel):
+    """What the SMS channel posts to a gateway for one message."""
 
     to: str
     text: str
     segments: int
     reference: str | None = None
+
+
+class SinkIn(BaseModel):
+    """One message, or a batch of them under `messages`."""
+
+    to: str | None = None
+    text: str | None = None
+    segments: int = 1
+    reference: str | None = None
+    messages: list[SinkMessage] | None = None
+
+    def all_messages(self) -> list[SinkMessage]:
+        """The messages of either form; 422 naming the field when neither is complete."""
+        if self.messages is not None:
+            return self.messages
+        if self.to is None or self.text is None:
+            raise Invalid("to", "a message needs `to` and `text` (or send `messages`)")
+        return [
+            SinkMessage(
+                to=self.to, text=self.text, segments=self.segments, reference=self.reference
+            )
+        ]
 
 
 class SinkOut(BaseModel):
@@ -721,19 +826,28 @@ class SinkOut(BaseModel):
 
 
 @dev_router.post("/sms-sink", status_code=202)
-async def sms_sink_receive(request: Request, body: SinkIn) -> dict[str, str]:
+async def sms_sink_receive(request: Request, body: SinkIn) -> dict[str, Any]:
     """The development SMS gateway: records what would have been sent."""
+    messages = body.all_messages()
+    if not messages:
+        return {"status": "accepted", "results": []}
+    now = _now(request)
     async with _state(request).runtime.db.transaction() as session:
         await session.execute(
-            sms_sink.insert().values(
-                reference=body.reference,
-                to_masked=mask_phone(body.to),
-                text=body.text,
-                segments=body.segments,
-                received_at=_now(request),
-            )
+            sms_sink.insert(),
+            [
+                {
+                    "reference": m.reference,
+                    "to_masked": mask_phone(m.to),
+                    "text": m.text,
+                    "segments": m.segments,
+                    "received_at": now,
+                }
+                for m in messages
+            ],
         )
-    return {"status": "accepted"}
+    results = [{"reference": m.reference, "accepted": True} for m in messages]
+    return {"status": "accepted", "results": results}
 
 
 @dev_router.get("/sms-sink", response_model=Page[SinkOut])

@@ -87,6 +87,20 @@ class Broadcaster:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
 
+    async def _idle(self, seconds: float) -> None:
+        """Wait for a wake-up or `seconds`.
+
+        Not `asyncio.wait_for`: on Python 3.11 it can swallow a cancellation that arrives as
+        the event fires, and the wake-up fires on every commit, so a stop could be lost.
+        """
+        self._wake.clear()
+        with suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+
     def wake(self) -> None:
         """A broadcast was created."""
         self._wake.set()
@@ -94,6 +108,9 @@ class Broadcaster:
     async def run(self) -> None:
         """Fan out until cancelled."""
         while True:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise asyncio.CancelledError
             try:
                 worked = await self.fan_out_batch()
             except asyncio.CancelledError:
@@ -103,9 +120,7 @@ class Broadcaster:
                 worked = False
                 await asyncio.sleep(1.0)
             if not worked:
-                self._wake.clear()
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await self._idle(self.poll_seconds)
 
     async def fan_out_batch(self) -> bool:
         """Create one batch of notifications for the oldest running broadcast; False when idle."""

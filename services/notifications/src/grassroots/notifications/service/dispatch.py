@@ -111,6 +111,20 @@ class Dispatcher:
         self._wake = asyncio.Event()
         db.on_commit(self._wake.set)
 
+    async def _idle(self, seconds: float) -> None:
+        """Wait for a wake-up or `seconds`.
+
+        Not `asyncio.wait_for`: on Python 3.11 it can swallow a cancellation that arrives as
+        the event fires, and the wake-up fires on every commit, so a stop could be lost.
+        """
+        self._wake.clear()
+        with suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
+
     def wake(self) -> None:
         """Look for due work now."""
         self._wake.set()
@@ -120,6 +134,9 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         last_gauge = 0.0
         while True:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise asyncio.CancelledError
             try:
                 handled = await self.dispatch_due()
                 if loop.time() - last_gauge > 5:
@@ -132,9 +149,7 @@ class Dispatcher:
                 handled = 0
                 await asyncio.sleep(1.0)
             if handled == 0:
-                self._wake.clear()
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.policy.poll_seconds)
+                await self._idle(self.policy.poll_seconds)
 
     async def refresh_oldest_pending(self) -> None:
         """Set the oldest-pending gauge from the due, unsent notifications."""
@@ -188,17 +203,36 @@ class Dispatcher:
             texts = await current_templates(session)
             subs = await self._subscriptions(session, rows)
             sent_counts = await self._sent_in_window(session, rows, now)
-        semaphore = asyncio.Semaphore(self.policy.concurrency)
         planned: dict[tuple[str, str], int] = {}
+        outcomes: list[Result] = []
+        ready: dict[str, list[tuple[Any, Outgoing, TemplateText]]] = {}
+        for row in rows:
+            plan = self._plan(row, now, contacts, prefs, texts, subs, sent_counts, planned)
+            if isinstance(plan, Result):
+                outcomes.append(plan)
+            else:
+                ready.setdefault(row.channel, []).append(plan)
+        semaphore = asyncio.Semaphore(self.policy.concurrency)
 
-        async def one(row: Any) -> Result:
+        async def one(item: tuple[Any, Outgoing, TemplateText]) -> list[Result]:
             async with semaphore:
-                return await self._attempt(
-                    row, now, contacts, prefs, texts, subs, sent_counts, planned
-                )
+                return [await self._send(*item)]
 
-        results = await asyncio.gather(*(one(r) for r in rows))
-        await self._record(results, now)
+        async def many(items: list[tuple[Any, Outgoing, TemplateText]]) -> list[Result]:
+            async with semaphore:
+                return await self._send_many(items)
+
+        jobs = []
+        for channel_name, items in ready.items():
+            channel = self.channels.get(channel_name)
+            batch = int(getattr(channel, "batch_size", 1))
+            if batch > 1 and hasattr(channel, "send_many"):
+                jobs += [many(items[i : i + batch]) for i in range(0, len(items), batch)]
+            else:
+                jobs += [one(item) for item in items]
+        for results in await asyncio.gather(*jobs):
+            outcomes += results
+        await self._record(outcomes, now)
         return len(rows)
 
     async def _subscriptions(self, session: AsyncSession, rows: list[Any]) -> dict[str, Any]:
@@ -242,7 +276,7 @@ class Dispatcher:
         )
         return Result(row, "retrying", attempts, now + timedelta(seconds=delay), error=error.reason)
 
-    async def _attempt(
+    def _plan(
         self,
         row: Any,
         now: datetime,
@@ -252,8 +286,8 @@ class Dispatcher:
         subs: dict[str, Any],
         sent_counts: dict[tuple[str, str], int],
         planned: dict[tuple[str, str], int],
-    ) -> Result:
-        """Resolve, render and send one notification (or hold it)."""
+    ) -> Result | tuple[Any, Outgoing, TemplateText]:
+        """Resolve and render one notification, or decide it must wait or cannot go."""
         try:
             outgoing, rendered = self._prepare(row, contacts, prefs, texts, subs)
         except DeliveryError as exc:
@@ -274,25 +308,47 @@ class Dispatcher:
             if later is not None:
                 return Result(row, row.status, row.attempts, later, error="rate limited")
             planned[key] = planned.get(key, 0) + 1
-        channel = self.channels.get(row.channel)
-        if channel is None:
+        if row.channel not in self.channels:
             return self._failure(row, now, DeliveryError("channel not enabled", retryable=False))
-        try:
-            status = await channel.send(outgoing)
-        except DeliveryError as exc:
-            return self._failure(row, now, exc)
-        except Exception as exc:  # a channel bug must not lose the notification
-            log.warning("channel %s raised", row.channel, exc_info=True)
-            return self._failure(row, now, DeliveryError(repr(exc)))
+        return row, outgoing, rendered
+
+    def _sent(self, row: Any, status: str, rendered: TemplateText) -> Result:
         return Result(
             row,
             status,
             row.attempts + 1,
-            now,
+            self.clock(),
             subject=rendered.subject,
             body=rendered.body,
             sent_at=self.clock(),
         )
+
+    async def _send(self, row: Any, outgoing: Outgoing, rendered: TemplateText) -> Result:
+        """Send one message through its channel."""
+        try:
+            status = await self.channels[row.channel].send(outgoing)
+        except DeliveryError as exc:
+            return self._failure(row, self.clock(), exc)
+        except Exception as exc:  # a channel bug must not lose the notification
+            log.warning("channel %s raised", row.channel, exc_info=True)
+            return self._failure(row, self.clock(), DeliveryError(repr(exc)))
+        return self._sent(row, status, rendered)
+
+    async def _send_many(self, items: list[tuple[Any, Outgoing, TemplateText]]) -> list[Result]:
+        """Send a batch through a channel that takes many messages per request."""
+        channel: Any = self.channels[items[0][0].channel]
+        try:
+            outcomes = await channel.send_many([outgoing for _, outgoing, _ in items])
+        except Exception as exc:  # a channel bug must not lose the notifications
+            log.warning("channel %s raised", items[0][0].channel, exc_info=True)
+            outcomes = [DeliveryError(repr(exc))] * len(items)
+        now = self.clock()
+        return [
+            self._failure(row, now, outcome)
+            if isinstance(outcome, DeliveryError)
+            else self._sent(row, outcome, rendered)
+            for (row, _, rendered), outcome in zip(items, outcomes, strict=True)
+        ]
 
     def _prepare(
         self,

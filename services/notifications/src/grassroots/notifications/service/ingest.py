@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -22,8 +23,20 @@ from grassroots.kit.messaging import ConsumerSpec
 from grassroots.kit.orgtree import apply_org_unit, get_unit
 from grassroots.notifications import metrics
 from grassroots.notifications.adapters.crypto import Sealer
-from grassroots.notifications.adapters.orm import board_items, contacts, members, webhooks
-from grassroots.notifications.domain.policy import Rule, chosen_channels, rules_for
+from grassroots.notifications.adapters.orm import (
+    board_items,
+    contacts,
+    members,
+    rule_overrides,
+    webhooks,
+)
+from grassroots.notifications.domain.policy import (
+    Rule,
+    chosen_channels,
+    county_of,
+    rules_for,
+    with_override,
+)
 from grassroots.notifications.service.store import (
     add_notifications,
     insert_ignoring,
@@ -54,6 +67,10 @@ class Ingest:
         self.sealer = sealer
         self.clock = clock
         self.explanation_text = explanation_text
+        # Active subscriptions, re-read at most once a second: every event consults them.
+        self._subscriptions: list[Any] = []
+        self._subscriptions_read_at = -1.0
+        self.subscription_ttl_seconds = 1.0
 
     def consumers(self) -> list[ConsumerSpec]:
         """Every consumer of the service."""
@@ -177,22 +194,37 @@ class Ingest:
                 .values(**values)
             )
 
+    async def _apply_member_change(
+        self, session: AsyncSession, member_id: str, version: int, values: dict[str, Any]
+    ) -> None:
+        """Apply a newer change; when it outruns the registration, keep it as the first row."""
+        inserted = await session.execute(
+            insert_ignoring(session, members, ["member_id"]).values(
+                {"member_id": member_id, "duties": [], "active": True, "version": version} | values
+            )
+        )
+        if not inserted.rowcount:  # type: ignore[attr-defined]
+            await session.execute(
+                update(members)
+                .where(members.c.member_id == member_id, members.c.version < version)
+                .values(version=version, **values)
+            )
+
     async def move_member(self, session: AsyncSession, event: CloudEvent) -> None:
         """A transfer was accepted: the member now belongs to another unit."""
         data = mem.MemberTransferred.model_validate(event.data)
-        await session.execute(
-            update(members)
-            .where(members.c.member_id == data.member_id, members.c.version < data.version)
-            .values(org_unit_id=data.org_unit_id, version=data.version)
+        await self._apply_member_change(
+            session, data.member_id, data.version, {"org_unit_id": data.org_unit_id}
         )
 
     async def retire_member(self, session: AsyncSession, event: CloudEvent) -> None:
         """An exited member receives no broadcasts."""
         data = mem.MemberExited.model_validate(event.data)
-        await session.execute(
-            update(members)
-            .where(members.c.member_id == data.member_id, members.c.version < data.version)
-            .values(active=False, version=data.version)
+        await self._apply_member_change(
+            session,
+            data.member_id,
+            data.version,
+            {"org_unit_id": data.org_unit_id, "active": False},
         )
 
     # --- rules -----------------------------------------------------------------------------
@@ -273,11 +305,37 @@ class Ingest:
         data = REGISTRY[event.type].model_validate(event.data)
         await self.apply_rules(session, event, data, rules)
 
+    async def county_rules(
+        self, session: AsyncSession, area_code: str, rules: list[Rule]
+    ) -> list[Rule]:
+        """The rules as the event's county configured them."""
+        if not rules:
+            return rules
+        overrides = {
+            r.rule: r
+            for r in (
+                await session.execute(
+                    select(rule_overrides).where(
+                        rule_overrides.c.county_area == county_of(area_code),
+                        rule_overrides.c.rule.in_([rule.name for rule in rules]),
+                    )
+                )
+            ).all()
+        }
+        out = []
+        for rule in rules:
+            override = overrides.get(rule.name)
+            changed = with_override(rule, override.enabled, override.channels) if override else rule
+            if changed is not None:
+                out.append(changed)
+        return out
+
     async def apply_rules(
         self, session: AsyncSession, event: CloudEvent, data: Any, rules: list[Rule]
     ) -> None:
         """Plan one notification per rule, recipient and usable channel."""
         now = self.clock()
+        rules = await self.county_rules(session, event.areacode, rules)
         planned: list[tuple[Rule, str, str, str, dict[str, Any]]] = []
         for rule in rules:
             for recipient, kind, area, extra in await self._recipients(session, rule, data, event):
@@ -391,9 +449,21 @@ class Ingest:
 
     async def queue_webhooks(self, session: AsyncSession, event: CloudEvent) -> None:
         """One webhook delivery per active subscription matching the event's type and area."""
-        subscriptions = (
-            await session.execute(select(webhooks).where(webhooks.c.status == "active"))
-        ).all()
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._subscriptions_read_at > self.subscription_ttl_seconds:
+            self._subscriptions = list(
+                (
+                    await session.execute(
+                        select(webhooks.c.id, webhooks.c.event_types, webhooks.c.area_code).where(
+                            webhooks.c.status == "active"
+                        )
+                    )
+                ).all()
+            )
+            self._subscriptions_read_at = loop_time
+        subscriptions = self._subscriptions
+        if not subscriptions:
+            return
         now = self.clock()
         rows = [
             notification_row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -135,20 +136,15 @@ async def current_templates(session: AsyncSession) -> dict[tuple[str, str], Temp
     return current
 
 
-async def add_notifications(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+async def add_notifications(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert notifications, skipping any (cause, recipient, channel) that already exists."""
     if not rows:
-        return 0
-    created = 0
-    # One multi-row INSERT per chunk; rowcount tells how many were new.
-    for start in range(0, len(rows), 500):
-        chunk = list(rows[start : start + 500])
-        plain = insert_ignoring(session, notifications, ["cause_id", "recipient_id", "channel"])
-        outcome = await session.execute(plain.values(chunk))
-        created += int(outcome.rowcount or 0)  # type: ignore[attr-defined]
-    for row in rows:
-        metrics.NOTIFICATIONS.labels(row["channel"], "pending").inc()
-    return created
+        return
+    # One cached statement run as executemany: SQLAlchemy batches it into multi-row INSERTs.
+    statement = insert_ignoring(session, notifications, ["cause_id", "recipient_id", "channel"])
+    await session.execute(statement, list(rows))
+    for channel, count in Counter(row["channel"] for row in rows).items():
+        metrics.NOTIFICATIONS.labels(channel, "pending").inc(count)
 
 
 def notification_row(
