@@ -6,14 +6,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import nats
 from faststream import AckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsBroker, PullSub
 from faststream.nats.annotations import NatsMessage
 from nats.aio.client import Client as NatsClient
-from nats.aio.msg import Msg
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
@@ -137,7 +136,7 @@ class EventConsumers:
         @self.broker.subscriber(
             subject,
             stream=JStream(name=spec.stream.name, declare=False),
-            pull_sub=PullSub(batch_size=self.settings.consumer_batch_size, timeout=1.0, batch=True),
+            pull_sub=PullSub(batch_size=self.settings.consumer_batch_size, timeout=1.0),
             durable=durable,
             config=config,
             ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -145,58 +144,17 @@ class EventConsumers:
             inbox_prefix=f"{self.settings.nats_inbox_prefix}.".encode(),
             title=f"{self.service}.{spec.name}",
         )
-        async def on_batch(body: Any, message: NatsMessage) -> None:
-            # With `batch=True` the raw message is the fetched list of nats-py messages.
-            await self.process_batch(spec, cast("list[Msg]", message.raw_message))
+        async def on_message(body: bytes, message: NatsMessage) -> None:
+            await self.process(spec, message)
 
     def backoff(self, delivered: int) -> float:
         """Seconds to wait before the next delivery after `delivered` failed ones."""
         steps = self.settings.consumer_backoff_seconds or [1.0]
         return steps[min(delivered, len(steps)) - 1]
 
-    async def process_batch(self, spec: ConsumerSpec, raws: list[Msg]) -> None:
-        """Handle a fetched batch in one transaction; if anything fails, one message at a time."""
-        if len(raws) > 1:
-            try:
-                await self._apply_together(spec, raws)
-            except Exception as exc:
-                log.info(
-                    "batch of %d for %s failed together (%s); one by one", len(raws), spec.name, exc
-                )
-            else:
-                for raw in raws:
-                    await self._ack(raw)
-                return
-        for raw in raws:
-            await self.process(spec, raw)
-
-    async def _apply_together(self, spec: ConsumerSpec, raws: list[Msg]) -> None:
-        """Every event of a batch in one transaction (commits once instead of once per event)."""
-        consumer = self.durable(spec)
-        events = [CloudEvent.from_json_bytes(raw.data) for raw in raws]
-        async with self.db.transaction() as session:
-            for event in events:
-                handler = spec.handlers.get(event.type)
-                if handler is None:
-                    continue
-                metrics.EVENTS_CONSUMED.labels(self.service, spec.name, event.type).inc()
-                corr = context.correlation_id.set(event.correlationid)
-                cause = context.causation_id.set(event.id)
-                try:
-                    if not await claim_event(session, consumer, event.id):
-                        metrics.EVENTS_DUPLICATE.labels(self.service, spec.name).inc()
-                        continue
-                    await handler(session, event)
-                finally:
-                    context.correlation_id.reset(corr)
-                    context.causation_id.reset(cause)
-
-    async def _ack(self, raw: Msg) -> None:
-        """Acknowledge one message (after its effect committed)."""
-        await raw.ack()
-
-    async def process(self, spec: ConsumerSpec, raw: Msg) -> None:
+    async def process(self, spec: ConsumerSpec, message: Any) -> None:
         """Handle one delivery: idempotent effect, or a delayed redelivery, or a dead letter."""
+        raw = message.raw_message
         delivered = int(raw.metadata.num_delivered or 1)
         consumer = self.durable(spec)
         try:
@@ -204,21 +162,19 @@ class EventConsumers:
         except ValidationError as exc:
             # An unreadable message will never succeed: park it at once.
             await self.park(spec, raw.subject, None, None, raw.data, f"unreadable: {exc}", 1)
-            await self._ack(raw)
             return
         handler = spec.handlers.get(event.type)
         if handler is None:
-            await self._ack(raw)
             return
         metrics.EVENTS_CONSUMED.labels(self.service, spec.name, event.type).inc()
         corr = context.correlation_id.set(event.correlationid)
         cause = context.causation_id.set(event.id)
         try:
             async with self.db.transaction() as session:
-                if await claim_event(session, consumer, event.id):
-                    await handler(session, event)
-                else:
+                if not await claim_event(session, consumer, event.id):
                     metrics.EVENTS_DUPLICATE.labels(self.service, spec.name).inc()
+                    return
+                await handler(session, event)
         except Exception as exc:
             metrics.EVENTS_FAILED.labels(self.service, spec.name).inc()
             log.warning(
@@ -233,14 +189,11 @@ class EventConsumers:
                 await self.park(
                     spec, raw.subject, event.id, event.type, raw.data, repr(exc), delivered
                 )
-                await self._ack(raw)
                 return
-            await raw.nak(delay=self.backoff(delivered))
-            return
+            await message.nack(delay=self.backoff(delivered))
         finally:
             context.correlation_id.reset(corr)
             context.causation_id.reset(cause)
-        await self._ack(raw)
 
     async def park(
         self,
