@@ -11,8 +11,6 @@ from dataclasses import asdict, dataclass
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.area import area_prefix, parent_area_codes
@@ -21,6 +19,7 @@ from grassroots.contracts.events.members import OrgUnitCreated, OrgUnitUpdated
 from grassroots.contracts.streams import MEMBERS
 from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.db import insert_ignoring
 from grassroots.kit.messaging import ConsumerSpec
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.tables import org_units
@@ -55,9 +54,7 @@ async def apply_org_unit(session: AsyncSession, event: CloudEvent) -> None:
         "version": data.version,
         "updated_at": utcnow(),
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(org_units).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    statement = insert_ignoring(session, org_units, ["id"]).values(**values)
     result = await session.execute(statement)
     if not result.rowcount:  # type: ignore[attr-defined]
         await session.execute(

@@ -16,7 +16,7 @@ from uuid6 import uuid7
 from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events.base import EventData
 from grassroots.kit import context, metrics
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.db import Database
 from grassroots.kit.tables import outbox
 
@@ -211,9 +211,7 @@ class OutboxRelay:
         metrics.OUTBOX_BACKLOG.labels(self.service).set(backlog)
         age = 0.0
         if oldest is not None:
-            if oldest.tzinfo is None:  # SQLite hands back naive datetimes
-                oldest = oldest.replace(tzinfo=utcnow().tzinfo)
-            age = max(0.0, (utcnow() - oldest).total_seconds())
+            age = max(0.0, (utcnow() - as_utc(oldest)).total_seconds())
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(age)
         if self.keep_days:
             cutoff = utcnow() - timedelta(days=self.keep_days)

@@ -55,14 +55,10 @@ class MemberRegistered(_MemberEvent):
     duties: list[str] = Field(default_factory=list)
 
 
-class MemberUpdated(_MemberEvent):
+class MemberUpdated(MemberRegistered):
     """A member's record changed (stage, skills, unit); the full public state."""
 
     NAME: ClassVar[str] = "member_updated"
-    stage: MemberStage
-    skills: list[str] = Field(default_factory=list)
-    in_service: bool = False
-    duties: list[str] = Field(default_factory=list)
 
 
 class MemberTransferred(_MemberEvent):

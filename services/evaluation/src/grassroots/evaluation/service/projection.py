@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.envelope import CloudEvent
@@ -39,7 +37,8 @@ from grassroots.evaluation.domain.indicators import (
 from grassroots.evaluation.domain.periods import month_key
 from grassroots.evaluation.domain.points import AUTO_POINTS
 from grassroots.evaluation.metrics import PROJECTION_LAG
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import dialect_insert, insert_ignoring
 from grassroots.kit.messaging import ConsumerSpec
 
 _FACT_FIELDS = [f.name for f in fields(RequestFacts)]
@@ -48,15 +47,9 @@ REQUEST_EVENT_TYPES = [
 ]
 
 
-def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _utc(moment: datetime | None) -> datetime | None:
     """Aware UTC (SQLite hands back naive UTC; the facts compare aware instants)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None if moment is None else as_utc(moment)
 
 
 def short_name(event_type: str) -> str:
@@ -121,7 +114,7 @@ async def apply_request_events(
             merged[stored.request_id] = merge(stored, merged[stored.request_id])
         await _add_count_deltas(session, before, merged, response_limit_seconds)
         # executemany form: one cached statement, rows sent in batches (no giant VALUES).
-        statement = _insert(session)(request_facts)
+        statement = dialect_insert(session)(request_facts)
         statement = statement.on_conflict_do_update(
             index_elements=["request_id"],
             set_={
@@ -173,7 +166,7 @@ async def _add_count_deltas(
             rows.append({"unit_id": unit_id, "month": month, **values})
     if not rows:
         return
-    statement = _insert(session)(unit_month_counts)
+    statement = dialect_insert(session)(unit_month_counts)
     statement = statement.on_conflict_do_update(
         index_elements=["unit_id", "month"],
         set_={
@@ -203,7 +196,7 @@ def _auto_point(
 
 async def _add_points(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
-        statement = _insert(session)(point_items).on_conflict_do_nothing(index_elements=["id"])
+        statement = insert_ignoring(session, point_items, ["id"])
         await session.execute(statement, rows)
 
 
@@ -233,14 +226,14 @@ async def apply_visits(session: AsyncSession, events: Iterable[CloudEvent]) -> N
             )
         )
     if rows:
-        statement = _insert(session)(visits).on_conflict_do_nothing(index_elements=["visit_id"])
+        statement = insert_ignoring(session, visits, ["visit_id"])
         await session.execute(statement, rows)
     await _add_points(session, points)
 
 
 async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
     """Keep members (highest version wins), claimed posts and check-ins."""
-    insert = _insert(session)
+    insert = dialect_insert(session)
     if event.type in (
         member_events.MemberRegistered.event_type(),
         member_events.MemberUpdated.event_type(),
@@ -290,7 +283,7 @@ async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
 
 async def _ensure_member(session: AsyncSession, member_id: str, org_unit_id: str) -> None:
     """A row at version 0, so whichever of registration and transfer comes first has one."""
-    statement = _insert(session)(members).values(
+    statement = dialect_insert(session)(members).values(
         member_id=member_id,
         org_unit_id=org_unit_id,
         stage="",

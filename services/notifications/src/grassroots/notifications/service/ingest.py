@@ -19,6 +19,7 @@ from grassroots.contracts.events import notify
 from grassroots.contracts.events import requests as req
 from grassroots.contracts.events.base import REGISTRY
 from grassroots.contracts.streams import EVALUATION, MEMBERS, NOTIFY, REQUESTS
+from grassroots.kit.db import insert_ignoring
 from grassroots.kit.messaging import ConsumerSpec
 from grassroots.kit.orgtree import apply_org_unit, get_unit
 from grassroots.notifications import metrics
@@ -39,7 +40,6 @@ from grassroots.notifications.domain.policy import (
 )
 from grassroots.notifications.service.store import (
     add_notifications,
-    insert_ignoring,
     load_contacts,
     load_preferences,
     new_id,

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from grassroots.kit.db import insert_ignoring
 from grassroots.notifications import metrics
 from grassroots.notifications.adapters.crypto import Sealer
 from grassroots.notifications.adapters.orm import contacts, notifications, preferences, templates
@@ -30,13 +29,6 @@ log = logging.getLogger(__name__)
 def new_id() -> str:
     """A time-ordered id (UUIDv7)."""
     return str(uuid7())
-
-
-def insert_ignoring(session: AsyncSession, table: Table, keys: list[str]) -> Any:
-    """An INSERT that skips rows clashing on `keys` (PostgreSQL and SQLite)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=keys)
 
 
 @dataclass(frozen=True)

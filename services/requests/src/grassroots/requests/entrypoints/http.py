@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select
 
 from grassroots.contracts.area import check_area_code
 from grassroots.kit.auth import CurrentPrincipal, OptionalPrincipal, Principal
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.orgtree import replica_router
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
@@ -163,7 +163,7 @@ def request_out(
         else None
     )
     status = Status(row["status"])
-    due = handling.aware(row["due_at"])
+    due = as_utc(row["due_at"])
     return RequestOut(
         **{k: row[k] for k in _PLAIN_FIELDS},
         citizen=citizen,

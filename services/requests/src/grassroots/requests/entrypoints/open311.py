@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from grassroots.contracts.area import check_area_code, is_within
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.problems import ProblemError
 from grassroots.requests.adapters.orm import catalog_items, requests
 from grassroots.requests.domain.machine import Status
@@ -257,7 +257,7 @@ async def create_request(request: Request, fmt: str) -> Response:
         row = await handling.submit_request(ctx, intake, actor="open311")
         notice = (
             f"查询码 {row['tracking_code']}；办理时限至 "
-            f"{handling.aware(row['due_at']).isoformat(timespec='minutes')}"
+            f"{as_utc(row['due_at']).isoformat(timespec='minutes')}"
         )
         body = [{"service_request_id": row["id"], "service_notice": notice, "account_id": None}]
         return _answer(fmt, "service_requests", body, status=201)
@@ -308,7 +308,7 @@ def _request_body(row: dict[str, Any], service_name: str) -> dict[str, Any]:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return handling.aware(moment).isoformat() if moment else None
+    return as_utc(moment).isoformat() if moment else None
 
 
 def _parse_date(value: str | None, name: str) -> datetime | None:

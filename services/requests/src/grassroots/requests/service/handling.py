@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -14,7 +14,7 @@ from uuid6 import uuid7
 
 from grassroots.contracts.events.notify import ContactUpserted
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.orgtree import OrgUnitView, get_unit, unit_serving
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.requests import metrics
@@ -332,7 +332,7 @@ async def perform(
             changes: dict[str, Any] = {"accepted_by": actor}
             if row["accepted_at"] is None:
                 changes["accepted_at"] = now
-                metrics.TIME_TO_ACCEPT.observe((now - aware(row["received_at"])).total_seconds())
+                metrics.TIME_TO_ACCEPT.observe((now - as_utc(row["received_at"])).total_seconds())
             return await apply_transition(
                 ctx, session, row, action, actor=actor, changes=changes, now=now
             )
@@ -374,7 +374,7 @@ async def perform(
                 now=now,
             )
         if action is Action.RESOLVE:
-            metrics.TIME_TO_RESOLVE.observe((now - aware(row["received_at"])).total_seconds())
+            metrics.TIME_TO_RESOLVE.observe((now - as_utc(row["received_at"])).total_seconds())
             return await apply_transition(
                 ctx,
                 session,
@@ -588,8 +588,3 @@ async def find_by_tracking_code(
             await history_of(session, data["id"]),
             await get_item_by_id(session, data["catalog_item_id"]),
         )
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

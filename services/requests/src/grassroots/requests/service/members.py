@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.area import area_depth, area_prefix
@@ -20,6 +18,7 @@ from grassroots.contracts.events.members import (
 )
 from grassroots.contracts.streams import MEMBERS
 from grassroots.kit.clock import utcnow
+from grassroots.kit.db import insert_ignoring
 from grassroots.kit.messaging import ConsumerSpec
 from grassroots.kit.tables import org_units
 from grassroots.requests.adapters.orm import members, requests
@@ -31,12 +30,8 @@ async def _upsert(
     session: AsyncSession, member_id: str, version: int, values: dict[str, Any]
 ) -> None:
     """Insert or update a member; an older version never overwrites a newer one."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     row = {"member_id": member_id, "version": version, "updated_at": utcnow(), **values}
-    result = await session.execute(
-        insert(members).values(**row).on_conflict_do_nothing(index_elements=["member_id"])
-    )
+    result = await session.execute(insert_ignoring(session, members, ["member_id"]).values(**row))
     if not result.rowcount:  # type: ignore[attr-defined]
         await session.execute(
             update(members)

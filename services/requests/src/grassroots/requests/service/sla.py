@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.orgtree import get_unit
 from grassroots.requests import metrics
 from grassroots.requests.adapters.orm import SLA_WATCHED, history, requests
 from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.events import emit
-from grassroots.requests.service.handling import apply_transition, aware, escalate
+from grassroots.requests.service.handling import apply_transition, escalate
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ async def _handle_breach(
             to_status=row["status"],
             actor=SCANNER,
             org_unit_id=row["org_unit_id"],
-            note=f"past its due time {aware(row['due_at']).isoformat()}",
+            note=f"past its due time {as_utc(row['due_at']).isoformat()}",
             at=now,
         )
     )
@@ -172,7 +172,7 @@ async def refresh_gauges(ctx: RequestsContext, now: datetime | None = None) -> N
     for tier, count, overdue in rows:
         metrics.OPEN.labels(tier).set(count)
         metrics.OVERDUE.labels(tier).set(overdue)
-    metrics.SCAN_LAG.set(0 if oldest is None else (now - aware(oldest)).total_seconds())
+    metrics.SCAN_LAG.set(0 if oldest is None else (now - as_utc(oldest)).total_seconds())
 
 
 async def run_scanner(ctx: RequestsContext) -> None:
