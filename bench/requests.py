@@ -1,7 +1,7 @@
 """Requests: sustained HTTP intake into PostgreSQL with events published, and the SLA scan.
 
 The service runs under uvicorn in a subprocess (fsync-on PostgreSQL, a local nats-server);
-this process offers a fixed load with httpx (open loop: latency counts from each request's
+this process offers a fixed load with aiohttp (open loop: latency counts from each request's
 scheduled start, so a slow server cannot hide queueing). The raw limit of the same HTTP
 stack is measured on `/healthz` at the same offered load. The scan is timed in-process over
 1,000,000 open requests written with COPY.
@@ -10,6 +10,7 @@ stack is measured on `/healthz` at the same offered load. The scan is timed in-p
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import statistics
 import subprocess
@@ -17,22 +18,25 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import asyncpg
-import httpx
 import nats
 
 from bench.common import report, stopwatch
 from grassroots.contracts.streams import REQUESTS
 from grassroots.kit.app import Runtime
 from grassroots.kit.auth import issue_token
+from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.testing.servers import NatsServer, PostgresServer, free_port
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.main import SPEC
 from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.lookups import Lookups
 from grassroots.requests.service.sla import escalate_overdue_requests, refresh_gauges
 
 RATE = int(os.environ.get("GR_BENCH_REQUESTS_RATE", "500"))
@@ -101,25 +105,27 @@ def start_service(db_url: str, nats_url: str, port: int, log: Any) -> subprocess
     return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-async def wait_ready(client: httpx.AsyncClient, within: float = 60) -> None:
+async def wait_ready(client: aiohttp.ClientSession, base: str, within: float = 60) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
-            if (await client.get("/readyz")).status_code == 200:
-                return
-        except httpx.HTTPError:
+            async with client.get(f"{base}/readyz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
             pass
         await asyncio.sleep(0.2)
     raise RuntimeError("the requests service did not become ready")
 
 
-async def offered_load(
-    client: httpx.AsyncClient, rate: int, seconds: float, send: Any
-) -> tuple[float, list[float], int]:
+Send = Callable[[], Awaitable[int]]
+
+
+async def offered_load(rate: int, seconds: float, send: Send) -> tuple[float, list[float], int]:
     """Start one call every 1/rate s for `seconds`; (completed per s, latencies, errors).
 
-    At most IN_FLIGHT calls run at once (httpx's pool grows slow with thousands of waiters);
-    a call that waits for a slot still counts its latency from its scheduled start.
+    At most IN_FLIGHT calls run at once (the connection pool's size); a call that waits for a
+    slot still counts its latency from its scheduled start.
     """
     total = int(rate * seconds)
     latencies: list[float] = []
@@ -130,9 +136,8 @@ async def offered_load(
         nonlocal errors
         async with slots:
             try:
-                response = await send(client)
-                ok = response.status_code in (200, 201)
-            except httpx.HTTPError:
+                ok = await send() in (200, 201)
+            except (aiohttp.ClientError, TimeoutError):
                 ok = False
         if ok:
             latencies.append(time.perf_counter() - scheduled)
@@ -150,6 +155,24 @@ async def offered_load(
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
     return len(latencies) / elapsed, latencies, errors
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            with open(f"/proc/{current}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pids += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -179,27 +202,46 @@ async def intake_bench(postgres: PostgresServer, nats_url: str) -> None:
         "channel": "window",
         "citizen": {"name": "王秀兰", "phone": "13845671234"},
     }
-    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+    base = f"http://127.0.0.1:{port}"
+    payload = json.dumps(body).encode()
+    connector = aiohttp.TCPConnector(limit=IN_FLIGHT)
+    timeout = aiohttp.ClientTimeout(total=30)
     try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", headers=headers, limits=limits, timeout=30
+        async with aiohttp.ClientSession(
+            headers=headers, connector=connector, timeout=timeout
         ) as client:
-            await wait_ready(client)
+            await wait_ready(client, base)
+
+            async def submit() -> int:
+                async with client.post(
+                    f"{base}/v1/requests",
+                    data=payload,
+                    headers={"Content-Type": "application/json"},
+                ) as response:
+                    await response.read()
+                    return response.status
+
+            async def healthz() -> int:
+                async with client.get(f"{base}/healthz") as response:
+                    await response.read()
+                    return response.status
+
             # Warm up connections and caches before measuring.
-            await offered_load(client, 50, 2, lambda c: c.post("/v1/requests", json=body))
-            healthz = await offered_load(
-                client, RATE, min(SECONDS, 10), lambda c: c.get("/healthz")
-            )
-            report("requests_raw_healthz_per_second", healthz[0])
-            report("requests_raw_healthz_p99_ms", percentile(healthz[1], 99) * 1000)
-            rate, latencies, errors = await offered_load(
-                client, RATE, SECONDS, lambda c: c.post("/v1/requests", json=body)
-            )
+            await offered_load(50, 2, submit)
+            raw = await offered_load(RATE, min(SECONDS, 10), healthz)
+            report("requests_raw_healthz_per_second", raw[0])
+            report("requests_raw_healthz_p99_ms", percentile(raw[1], 99) * 1000)
+            cpu_before = cpu_seconds(process.pid)
+            rate, latencies, errors = await offered_load(RATE, SECONDS, submit)
+            cpu_spent = cpu_seconds(process.pid) - cpu_before
         report("requests_intake_offered_per_second", float(RATE))
         report("requests_intake_completed_per_second", rate)
         report("requests_intake_p50_ms", percentile(latencies, 50) * 1000)
         report("requests_intake_p99_ms", percentile(latencies, 99) * 1000)
         report("requests_intake_errors", errors)
+        report(
+            "requests_intake_server_cpu_ms_per_request", 1000 * cpu_spent / max(1, len(latencies))
+        )
         report("requests_intake_uvicorn_workers", WORKERS)
         expected = 100 + len(latencies)  # warm-up included
         nc = await nats.connect(nats_url)
@@ -299,7 +341,13 @@ async def scan_bench(postgres: PostgresServer) -> None:
     report("requests_scan_load_seconds", load[0])
 
     runtime = Runtime(settings)
-    ctx = RequestsContext(runtime, settings, PersonalDataCipher(None, fallback_secret=SECRET))
+    ctx = RequestsContext(
+        runtime,
+        settings,
+        PersonalDataCipher(None, fallback_secret=SECRET),
+        Lookups(runtime.db, 5.0),
+        GroupCommit(runtime.db, name="bench"),
+    )
     await ctx.reload_calendar()
     try:
         with stopwatch() as first:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import httpx
@@ -103,6 +104,20 @@ def test_tokens_are_verified() -> None:
         with pytest.raises(ProblemError) as caught:
             decode_token(SECRET, bad)
         assert caught.value.status == 401
+
+
+def test_a_remembered_token_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = issue_token(SECRET, sub="m1", role="member", ttl=timedelta(minutes=5))
+    assert decode_token(SECRET, token).sub == "m1"
+    assert decode_token(SECRET, token).sub == "m1"  # the second answer comes from memory
+    later = time.time() + 301
+    monkeypatch.setattr("grassroots.kit.auth.time.time", lambda: later)
+    with pytest.raises(ProblemError) as caught:
+        decode_token(SECRET, token)
+    assert caught.value.status == 401 and "expired" in caught.value.detail
+    # The same text under another secret is not taken from memory either.
+    with pytest.raises(ProblemError):
+        decode_token("another-secret-that-is-also-long-enough-0123456789", token)
 
 
 def test_roles_rank() -> None:

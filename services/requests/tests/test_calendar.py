@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -95,6 +96,11 @@ def test_bad_limits_are_refused(text: str) -> None:
 def test_tracking_codes_are_readable_and_random() -> None:
     codes = {new_tracking_code() for _ in range(2000)}
     assert len(codes) == 2000
+    assert len(set(ALPHABET)) == 32  # one symbol per five random bits
+    # Every symbol turns up, each about as often as the others.
+    counts = Counter("".join(codes).replace("-", ""))
+    assert set(counts) == set(ALPHABET)
+    assert max(counts.values()) < 2 * min(counts.values())
     for code in list(codes)[:50]:
         assert len(code) == 11 and code[5] == "-"
         assert set(code.replace("-", "")) <= set(ALPHABET)

@@ -418,15 +418,97 @@ async def test_business_metrics_are_exposed(service: RunningService) -> None:
 
 
 async def test_the_scanner_honours_the_area_filter(service: RunningService) -> None:
+    import dataclasses
+
     from grassroots.requests.service.context import RequestsContext
 
     rid = (await submit(service))["id"]
     await make_overdue(service.runtime, rid)
-    ctx = service.app.state.requests
+    ctx: RequestsContext = service.app.state.requests
 
     def narrowed(area_filter: str) -> RequestsContext:
         settings = ctx.settings.model_copy(update={"area_filter": area_filter})
-        return RequestsContext(runtime=ctx.runtime, settings=settings, cipher=ctx.cipher)
+        return dataclasses.replace(ctx, settings=settings)
 
     assert (await escalate_overdue_requests(narrowed("23.03.22"))).overdue == 0
     assert (await escalate_overdue_requests(narrowed("23.03.21.100"))).escalated == 1
+
+
+async def test_a_catalogue_change_applies_to_the_very_next_intake(service: RunningService) -> None:
+    from .conftest import ADMIN, ITEM
+
+    await submit(service)  # the item is now in intake's lookup cache
+    changed = {**ITEM, "active": False}
+    response = await service.client.put(
+        f"/v1/catalog/{COUNTY}/dibao-proxy", json=changed, headers=ADMIN
+    )
+    assert response.status_code == 200, response.text
+    refused = await service.client.post(
+        "/v1/requests",
+        json={
+            "service_code": "dibao-proxy",
+            "area_code": VILLAGE,
+            "description": "再次申请",
+            "channel": "window",
+            "citizen": CITIZEN,
+        },
+        headers=VILLAGE_CADRE,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "service_code"
+
+
+async def test_a_unit_created_later_takes_the_requests_of_its_area_at_once(
+    service: RunningService,
+) -> None:
+    import nats
+
+    from grassroots.contracts.envelope import CloudEvent
+    from grassroots.contracts.events.members import OrgUnitCreated
+
+    new_village = "230321100203"
+    body = {
+        "service_code": "dibao-proxy",
+        "area_code": new_village,
+        "description": "新村的低保申请",
+        "channel": "window",
+        "citizen": CITIZEN,
+    }
+    first = await service.client.post("/v1/requests", json=body, headers=TOWN_CADRE)
+    assert first.status_code == 201, first.text
+    # No unit serves the new village yet: its township holds the request.
+    assert first.json()["org_unit_id"] == "u-town"
+
+    data = OrgUnitCreated(
+        org_unit_id="u-new",
+        name="新建村党支部",
+        area_code=new_village,
+        tier="village",
+        kind="branch",
+        domain="rural",
+        parent_id="u-town",
+        version=1,
+        occurred_at=datetime.now(UTC),
+    )
+    event = CloudEvent(
+        id="new-village-unit",
+        source="/tests",
+        type=data.event_type(),
+        subject="u-new",
+        data=data.model_dump(mode="json"),
+        areacode=new_village,
+    )
+    nc = await nats.connect(service.runtime.settings.nats_url)
+    try:
+        await nc.jetstream().publish(data.subject_for(new_village), event.to_json_bytes())
+    finally:
+        await nc.close()
+
+    async def replica_knows_it() -> bool:
+        listed = await service.client.get("/v1/org-tree?limit=100", headers=TOWN_CADRE)
+        return any(u["id"] == "u-new" for u in listed.json()["items"])
+
+    await eventually(replica_knows_it)
+    second = await service.client.post("/v1/requests", json=body, headers=TOWN_CADRE)
+    assert second.status_code == 201, second.text
+    assert second.json()["org_unit_id"] == "u-new"

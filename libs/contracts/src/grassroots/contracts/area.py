@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -41,7 +42,14 @@ _DEPTH_TIER = {0: Tier.ROOT, 1: Tier.PROVINCE, 2: Tier.CITY, 3: Tier.COUNTY, 4: 
 
 def check_area_code(value: str) -> str:
     """Return the code if it is 12 digits whose absent levels are all zeros, else raise."""
-    if not isinstance(value, str) or not _AREA_RE.match(value):
+    if not isinstance(value, str):
+        raise ValueError("area code must be exactly 12 digits")
+    return _checked_area_code(value)
+
+
+@lru_cache(maxsize=65536)
+def _checked_area_code(value: str) -> str:
+    if not _AREA_RE.match(value):
         raise ValueError("area code must be exactly 12 digits")
     levels = split_levels(value)
     seen_zero = False

@@ -52,3 +52,9 @@ CONSUMER_ACK_PENDING = Gauge(
     "Messages delivered to a consumer and not yet acknowledged.",
     ["service", "consumer"],
 )
+GROUP_COMMIT_BATCH = Histogram(
+    "gr_group_commit_batch_size",
+    "Callers whose rows shared one transaction.",
+    ["writer"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)

@@ -45,7 +45,27 @@ class Outbox:
         causation_id: str | None = None,
     ) -> CloudEvent:
         """Record `data` as a CloudEvent on its area-coded subject; published after commit."""
-        event = CloudEvent(
+        event = self.envelope(
+            data,
+            area_code=area_code,
+            aggregate_id=aggregate_id,
+            actor=actor,
+            causation_id=causation_id,
+        )
+        await session.execute(insert(outbox).values(**self.row(event, data)))
+        return event
+
+    def envelope(
+        self,
+        data: EventData,
+        *,
+        area_code: str,
+        aggregate_id: str,
+        actor: str | None = None,
+        causation_id: str | None = None,
+    ) -> CloudEvent:
+        """The CloudEvent that carries `data` from this service (for writers that batch rows)."""
+        return CloudEvent(
             id=new_event_id(),
             source=self.source,
             type=data.event_type(),
@@ -57,8 +77,6 @@ class Outbox:
             causationid=causation_id or context.causation_id.get(),
             actor=actor,
         )
-        await session.execute(insert(outbox).values(**self.row(event, data)))
-        return event
 
     @staticmethod
     def row(event: CloudEvent, data: EventData) -> dict[str, Any]:

@@ -28,3 +28,5 @@ class RequestsSettings(ServiceSettings):
     requests_public_per_minute: float = Field(default=10.0, gt=0)
     requests_visit_quota: int = Field(default=10, ge=1)
     requests_run_scanner: bool = True
+    # How long intake keeps a catalogue item or a route it looked up (0: not at all).
+    requests_lookup_cache_seconds: float = Field(default=5.0, ge=0)

@@ -8,9 +8,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from grassroots.contracts.envelope import CloudEvent
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
+from grassroots.kit.groupcommit import GroupCommit
+from grassroots.kit.messaging import EventHandler
 from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.settings import ServiceSettings
 from grassroots.requests.adapters.crypto import PersonalDataCipher
@@ -19,6 +23,7 @@ from grassroots.requests.entrypoints import open311, visits
 from grassroots.requests.entrypoints.http import router
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.lookups import Lookups
 from grassroots.requests.service.members import members_consumer
 from grassroots.requests.service.sla import run_scanner
 
@@ -29,12 +34,19 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     assert isinstance(settings, RequestsSettings)
     if settings.env == "production" and not settings.requests_data_key:
         raise ValueError("GR_REQUESTS_DATA_KEY must be set in production")
-    runtime = Runtime(settings, [org_tree_consumer(), members_consumer()])
+    org_tree = org_tree_consumer()
+    runtime = Runtime(settings, [org_tree, members_consumer()])
     ctx = RequestsContext(
         runtime=runtime,
         settings=settings,
         cipher=PersonalDataCipher(settings.requests_data_key, fallback_secret=settings.jwt_secret),
+        lookups=Lookups(runtime.db, settings.requests_lookup_cache_seconds),
+        intake_writer=GroupCommit(runtime.db, name="requests_intake"),
     )
+    # A unit created or moved empties the intake's route cache once its change commits.
+    runtime.db.on_commit(ctx.lookups.after_commit)
+    for event_type, handler in list(org_tree.handlers.items()):
+        org_tree.handlers[event_type] = _marking_stale(handler, ctx.lookups)
 
     @asynccontextmanager
     async def scanner(runtime: Runtime) -> AsyncIterator[None]:
@@ -55,6 +67,14 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         settings.requests_public_burst, settings.requests_public_per_minute
     )
     return app
+
+
+def _marking_stale(handler: EventHandler, lookups: Lookups) -> EventHandler:
+    async def apply(session: AsyncSession, event: CloudEvent) -> None:
+        await handler(session, event)
+        lookups.mark_stale()
+
+    return apply
 
 
 SPEC = ServiceSpec(

@@ -10,13 +10,13 @@ from grassroots.kit.app import Runtime
 from grassroots.members.service.shared import Deps
 
 
-def runtime_of(request: Request) -> Runtime:
+async def runtime_of(request: Request) -> Runtime:
     """The service's runtime."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def deps_of(request: Request) -> Deps:
+async def deps_of(request: Request) -> Deps:
     """What the use cases need (outbox, cipher, deployment scope)."""
     deps: Deps = request.app.state.deps
     return deps

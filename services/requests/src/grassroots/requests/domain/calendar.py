@@ -24,9 +24,16 @@ class WorkCalendar:
         self.overrides = dict(overrides or {})
         self.override_years = {day.year for day in self.overrides}
         self._warned: set[int] = set()
+        self._known: dict[date, bool] = {}
 
     def is_workday(self, day: date) -> bool:
-        """True when `day` is a working day."""
+        """True when `day` is a working day (each day is worked out once per calendar)."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: date) -> bool:
         if day.year in self.override_years:
             return self.overrides.get(day, day.weekday() < 5)
         try:

@@ -16,8 +16,11 @@ _READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0", "U": "V"})
 
 def new_tracking_code() -> str:
     """A fresh random code of two groups of five symbols."""
-    groups = ["".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH)) for _ in range(GROUPS)]
-    return "-".join(groups)
+    # 32 symbols: each random byte's low five bits pick one, uniformly.
+    symbols = "".join(ALPHABET[b & 31] for b in secrets.token_bytes(GROUPS * GROUP_LENGTH))
+    return "-".join(
+        symbols[i : i + GROUP_LENGTH] for i in range(0, GROUPS * GROUP_LENGTH, GROUP_LENGTH)
+    )
 
 
 def normalise_tracking_code(raw: str) -> str | None:

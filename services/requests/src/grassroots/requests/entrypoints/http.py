@@ -50,7 +50,7 @@ router.include_router(replica_router())
 api = APIRouter(prefix="/v1")
 
 
-def get_ctx(request: Request) -> RequestsContext:
+async def get_ctx(request: Request) -> RequestsContext:
     """The service context the composition root put on the app."""
     ctx: RequestsContext = request.app.state.requests
     return ctx
@@ -148,15 +148,23 @@ def _area(value: str, field: str) -> str:
 
 
 def request_out(
-    row: dict[str, Any], history: list[dict[str, Any]] | None = None, *, cipher: Any
+    row: dict[str, Any],
+    history: list[dict[str, Any]] | None = None,
+    *,
+    cipher: Any,
+    contact: tuple[str | None, str | None] | None = None,
 ) -> RequestOut:
-    """A request row as answered, the citizen's contact masked."""
+    """A request row as answered, the citizen's contact masked.
+
+    `contact` is the (name, phone) the caller already holds in clear, sparing a decryption.
+    """
     citizen = None
     if not row["anonymous"]:
-        citizen = CitizenOut(
-            name=mask_name(cipher.decrypt(row["citizen_name_enc"])),
-            phone=mask_phone(cipher.decrypt(row["citizen_phone_enc"])),
+        name, phone = contact or (
+            cipher.decrypt(row["citizen_name_enc"]),
+            cipher.decrypt(row["citizen_phone_enc"]),
         )
+        citizen = CitizenOut(name=mask_name(name), phone=mask_phone(phone))
     appointment = (
         Appointment(start=row["appointment_start"], end=row["appointment_end"])
         if row["appointment_start"]
@@ -246,9 +254,10 @@ async def submit_request(
         if body.channel == "open311":
             raise Invalid("channel", "open311 requests come in through /open311/v2/")
         actor = principal.sub
-    row = await handling.submit_request(ctx, intake_from(body, body.channel), actor=actor)
+    intake = intake_from(body, body.channel)
+    row = await handling.submit_request(ctx, intake, actor=actor)
     response.headers["Location"] = f"/v1/requests/{row['id']}"
-    return request_out(row, cipher=ctx.cipher)
+    return request_out(row, cipher=ctx.cipher, contact=(intake.citizen_name, intake.citizen_phone))
 
 
 @api.get("/requests", response_model=Page[RequestOut], tags=["requests"])

@@ -71,6 +71,7 @@ async def update_item(
         await session.execute(
             update(catalog_items).where(catalog_items.c.id == current["id"]).values(**values)
         )
+    ctx.lookups.clear()
     return {**current, **values}
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.app import Runtime
 from grassroots.kit.db import Database
+from grassroots.kit.groupcommit import GroupCommit
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.adapters.orm import calendar_days
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.domain.calendar import WorkCalendar
+
+if TYPE_CHECKING:
+    from grassroots.requests.service.lookups import Lookups
 
 
 @dataclass
@@ -23,6 +28,8 @@ class RequestsContext:
     runtime: Runtime
     settings: RequestsSettings
     cipher: PersonalDataCipher
+    lookups: Lookups
+    intake_writer: GroupCommit
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.events.base import AggregateEvent
@@ -22,6 +23,7 @@ from grassroots.contracts.events.requests import (
     RequestSubmitted,
 )
 from grassroots.kit.outbox import Outbox
+from grassroots.kit.tables import outbox as outbox_table
 
 EVENT_OF_ACTION: dict[str, type[AggregateEvent]] = {
     "submit": RequestSubmitted,
@@ -38,19 +40,12 @@ EVENT_OF_ACTION: dict[str, type[AggregateEvent]] = {
 }
 
 
-async def emit(
-    outbox: Outbox,
-    session: AsyncSession,
-    action: str,
-    row: dict[str, Any],
-    *,
-    occurred_at: datetime,
-    actor: str,
-    **extra: Any,
-) -> None:
-    """Record the event of `action` on the request as it now stands (`row`)."""
+def event_data(
+    action: str, row: dict[str, Any], *, occurred_at: datetime, **extra: Any
+) -> AggregateEvent:
+    """The event of `action` on the request as it now stands (`row`)."""
     model = EVENT_OF_ACTION[action]
-    data = model(
+    return model(
         request_id=row["id"],
         org_unit_id=row["org_unit_id"],
         area_code=row["area_code"],
@@ -62,7 +57,38 @@ async def emit(
         occurred_at=occurred_at,
         **extra,
     )
+
+
+async def emit(
+    outbox: Outbox,
+    session: AsyncSession,
+    action: str,
+    row: dict[str, Any],
+    *,
+    occurred_at: datetime,
+    actor: str,
+    **extra: Any,
+) -> None:
+    """Record the event of `action` on the request as it now stands (`row`)."""
+    data = event_data(action, row, occurred_at=occurred_at, **extra)
     # The subject carries the area of the unit holding the request, so tiers filter by it.
     await outbox.add(
         session, data, area_code=row["org_area_code"], aggregate_id=row["id"], actor=actor
     )
+
+
+def event_row(
+    outbox: Outbox,
+    action: str,
+    row: dict[str, Any],
+    *,
+    occurred_at: datetime,
+    actor: str,
+    **extra: Any,
+) -> tuple[Table, dict[str, Any]]:
+    """The outbox row of `action`'s event, for writers that insert rows themselves."""
+    data = event_data(action, row, occurred_at=occurred_at, **extra)
+    event = outbox.envelope(
+        data, area_code=row["org_area_code"], aggregate_id=row["id"], actor=actor
+    )
+    return outbox_table, outbox.row(event, data)

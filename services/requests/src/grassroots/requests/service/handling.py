@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
@@ -15,8 +15,9 @@ from uuid6 import uuid7
 from grassroots.contracts.events.notify import ContactUpserted
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
-from grassroots.kit.orgtree import OrgUnitView, get_unit, unit_serving
+from grassroots.kit.orgtree import OrgUnitView, get_unit
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
+from grassroots.kit.tables import outbox as outbox_table
 from grassroots.requests import metrics
 from grassroots.requests.adapters.orm import history, requests
 from grassroots.requests.domain.calendar import due_at
@@ -30,11 +31,10 @@ from grassroots.requests.domain.machine import (
 from grassroots.requests.domain.tracking import new_tracking_code
 from grassroots.requests.service.catalog import county_of, find_item, get_item_by_id
 from grassroots.requests.service.context import RequestsContext
-from grassroots.requests.service.events import emit
+from grassroots.requests.service.events import emit, event_row
+from grassroots.requests.service.lookups import route_to_unit
 
 log = logging.getLogger(__name__)
-
-TIER_DEPTH = {"grid": 6, "village": 5, "township": 4, "county": 3, "city": 2, "province": 1}
 
 
 @dataclass
@@ -63,38 +63,14 @@ def _is_sqlite(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
-async def route_to_unit(session: AsyncSession, area_code: str, handling_tier: str) -> OrgUnitView:
-    """The lowest unit serving `area_code` that works at `handling_tier` or above."""
-    unit = await unit_serving(session, area_code)
-    if unit is None:
-        raise Invalid("area_code", f"no organisation unit serves area {area_code} yet")
-    wanted = TIER_DEPTH.get(handling_tier, 6)
-    while TIER_DEPTH.get(unit.tier, 6) > wanted and unit.parent_id:
-        parent = await get_unit(session, unit.parent_id)
-        if parent is None:
-            break
-        unit = parent
-    return unit
-
-
 def limit_for_tier(item: dict[str, Any], tier: str) -> timedelta:
     """The item's limit at a tier: its escalation limit there, by default its own limit."""
     text = (item.get("escalation_limits") or {}).get(tier) or item["time_limit"]
     return parse_limit(text)
 
 
-async def take_in(
-    ctx: RequestsContext,
-    session: AsyncSession,
-    intake: Intake,
-    *,
-    actor: str,
-) -> dict[str, Any]:
-    """Create a request inside `session`: route, compute due time, history, events."""
-    prefix = ctx.settings.area_prefix
-    if prefix and not intake.area_code.startswith(prefix):
-        raise Forbidden(f"this deployment takes requests for {ctx.settings.area_filter} only")
-    item = await find_item(session, county_of(intake.area_code), intake.service_code)
+def check_intake(ctx: RequestsContext, intake: Intake, item: dict[str, Any] | None) -> None:
+    """Raise the problem that makes `intake` unacceptable for `item`, if any."""
     if item is None or not item["active"]:
         raise Invalid(
             "service_code", f"no service {intake.service_code} in this county's catalogue"
@@ -109,9 +85,33 @@ async def take_in(
         and intake.appointment_end <= intake.appointment_start
     ):
         raise Invalid("appointment.end", "must be after the start")
-    unit = await route_to_unit(session, intake.area_code, item["handling_tier"])
+
+
+def check_scope(ctx: RequestsContext, intake: Intake) -> None:
+    """403 when the area lies outside the counties this deployment serves."""
+    prefix = ctx.settings.area_prefix
+    if prefix and not intake.area_code.startswith(prefix):
+        raise Forbidden(f"this deployment takes requests for {ctx.settings.area_filter} only")
+
+
+@dataclass
+class PreparedIntake:
+    """A new request's row and every row its intake writes (request, history, outbox)."""
+
+    row: dict[str, Any]
+    writes: list[tuple[Table, dict[str, Any]]]
+
+
+def prepare_intake(
+    ctx: RequestsContext,
+    intake: Intake,
+    item: dict[str, Any],
+    unit: OrgUnitView,
+    *,
+    actor: str,
+) -> PreparedIntake:
+    """Build the request routed to `unit`, its first history entry and its events."""
     now = utcnow()
-    calendar = ctx.calendar
     row: dict[str, Any] = {
         "id": str(uuid7()),
         "tracking_code": new_tracking_code(),
@@ -132,7 +132,7 @@ async def take_in(
         "handler_member_id": None,
         "accepted_by": None,
         "received_at": now,
-        "due_at": due_at(now, parse_limit(item["time_limit"]), item["calendar"], calendar),
+        "due_at": due_at(now, parse_limit(item["time_limit"]), item["calendar"], ctx.calendar),
         "overdue_marked": False,
         "escalations": 0,
         "door_to_door": bool(
@@ -159,19 +159,21 @@ async def take_in(
             )
         ),
     }
-    await session.execute(insert(requests).values(**row))
-    await _record(session, row, "submit", None, actor, now, note=None)
-    await emit(
-        ctx.runtime.outbox,
-        session,
-        "submit",
-        row,
-        occurred_at=now,
-        actor=actor,
-        channel=intake.channel,
-        received_at=now,
-        anonymous=intake.anonymous,
-    )
+    outbox = ctx.runtime.outbox
+    writes: list[tuple[Table, dict[str, Any]]] = [
+        (requests, row),
+        (history, history_row(row, "submit", None, actor, now, note=None)),
+        event_row(
+            outbox,
+            "submit",
+            row,
+            occurred_at=now,
+            actor=actor,
+            channel=intake.channel,
+            received_at=now,
+            anonymous=intake.anonymous,
+        ),
+    ]
     if not intake.anonymous:
         # Contact details travel only on gr.notify.v1.> to the notifications service.
         contact = ContactUpserted(
@@ -184,22 +186,77 @@ async def take_in(
             tracking_code=row["tracking_code"],
             public_name_consent=intake.public_name_consent,
         )
-        await ctx.runtime.outbox.add(
-            session, contact, area_code=unit.area_code, aggregate_id=row["id"], actor=actor
+        event = outbox.envelope(
+            contact, area_code=unit.area_code, aggregate_id=row["id"], actor=actor
         )
+        writes.append((outbox_table, outbox.row(event, contact)))
+    return PreparedIntake(row, writes)
+
+
+async def take_in(
+    ctx: RequestsContext,
+    session: AsyncSession,
+    intake: Intake,
+    *,
+    actor: str,
+) -> dict[str, Any]:
+    """Create a request inside `session` (a visit's problems join the visit's transaction)."""
+    check_scope(ctx, intake)
+    item = await find_item(session, county_of(intake.area_code), intake.service_code)
+    check_intake(ctx, intake, item)
+    assert item is not None
+    unit = await route_to_unit(session, intake.area_code, item["handling_tier"])
+    prepared = prepare_intake(ctx, intake, item, unit, actor=actor)
+    for table, values in prepared.writes:
+        await session.execute(insert(table), values)
     metrics.INTAKE.labels(intake.channel).inc()
-    return row
+    return prepared.row
 
 
 async def submit_request(ctx: RequestsContext, intake: Intake, *, actor: str) -> dict[str, Any]:
-    """Take in one request in its own transaction (retrying a tracking-code collision)."""
+    """Take in one request on its own (retrying a tracking-code collision).
+
+    Concurrent intakes share transactions (group commit); each returns once its own rows are
+    committed, and a failure in a shared batch is retried alone before anyone sees it.
+    """
+    check_scope(ctx, intake)
+    item = await ctx.lookups.item(county_of(intake.area_code), intake.service_code)
+    check_intake(ctx, intake, item)
+    assert item is not None
+    unit = await ctx.lookups.route(intake.area_code, item["handling_tier"])
     for _attempt in range(3):
+        prepared = prepare_intake(ctx, intake, item, unit, actor=actor)
         try:
-            async with ctx.db.transaction() as session:
-                return await take_in(ctx, session, intake, actor=actor)
+            await ctx.intake_writer.write(prepared.writes)
         except IntegrityError:
             log.warning("tracking code collision; drawing a new one")
+            continue
+        metrics.INTAKE.labels(intake.channel).inc()
+        return prepared.row
     raise Conflict("could not draw a unique tracking code; try again")
+
+
+def history_row(
+    row: dict[str, Any],
+    action: str,
+    from_status: str | None,
+    actor: str,
+    at: datetime,
+    *,
+    note: str | None,
+) -> dict[str, Any]:
+    """The history entry of a transition that left the request as `row`."""
+    return {
+        "request_id": row["id"],
+        "version": row["version"],
+        "action": action,
+        "from_status": from_status,
+        "to_status": row["status"],
+        "actor": actor,
+        "org_unit_id": row["org_unit_id"],
+        "note": note,
+        "at": at,
+    }
 
 
 async def _record(
@@ -213,17 +270,7 @@ async def _record(
     note: str | None,
 ) -> None:
     await session.execute(
-        insert(history).values(
-            request_id=row["id"],
-            version=row["version"],
-            action=action,
-            from_status=from_status,
-            to_status=row["status"],
-            actor=actor,
-            org_unit_id=row["org_unit_id"],
-            note=note,
-            at=at,
-        )
+        insert(history), history_row(row, action, from_status, actor, at, note=note)
     )
 
 
