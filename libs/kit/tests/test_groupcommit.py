@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, func, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    func,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from grassroots.kit import metrics
+from grassroots.kit.clock import as_utc
 from grassroots.kit.db import Database, new_metadata
 from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.testing.services import DatabaseFactory
@@ -30,6 +44,10 @@ children = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("parent_id", Integer, ForeignKey("gc_parents.id"), nullable=False),
     Column("note", String(50), nullable=False),
+    Column("details", JSON, nullable=True),
+    Column("sealed", LargeBinary, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=True),
+    Column("flag", Boolean, nullable=True),
 )
 
 
@@ -55,7 +73,17 @@ def unit_of_work(n: int, code: str | None = None) -> list[tuple[Table, dict[str,
     return [
         (parents, {"id": n, "code": code or f"c{n}"}),
         (children, {"parent_id": n, "note": f"first of {n}"}),
-        (children, {"parent_id": n, "note": f"second of {n}"}),
+        (
+            children,
+            {
+                "parent_id": n,
+                "note": f"second of {n}",
+                "details": {"n": n, "words": ["低保", "代办"], "nested": {"ok": True}},
+                "sealed": bytes([n % 256, 0, 255]),
+                "at": datetime(2026, 11, 22, 8, 30, tzinfo=UTC) + timedelta(minutes=n),
+                "flag": n % 2 == 0,
+            },
+        ),
     ]
 
 
@@ -91,6 +119,15 @@ async def test_concurrent_callers_share_transactions_and_all_rows_land(db: Datab
     # Callers arriving while a transaction is in flight wait for the next one together.
     assert transactions < 300
     assert len(commits) == transactions
+    # Every kind of value comes back as it went in.
+    async with db.read_only() as session:
+        row = (
+            await session.execute(select(children).where(children.c.note == "second of 7"))
+        ).one()
+    assert row.details == {"n": 7, "words": ["低保", "代办"], "nested": {"ok": True}}
+    assert row.sealed == bytes([7, 0, 255])
+    assert as_utc(row.at) == datetime(2026, 11, 22, 8, 37, tzinfo=UTC)
+    assert row.flag is False
 
 
 async def test_a_lone_caller_is_committed_at_once(db: Database) -> None:

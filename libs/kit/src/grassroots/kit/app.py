@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 import uuid
@@ -183,6 +184,20 @@ class ObservabilityMiddleware:
             context.correlation_id.reset(token)
 
 
+def settle_heap(settings: ServiceSettings) -> None:
+    """Keep what start-up built out of the collector's way.
+
+    Modules, schemas, compiled statements and the like live as long as the process; left in
+    the collector's oldest generation they made each full collection walk them all, which
+    stopped a busy service's event loop for 70-90 ms at a time (measured under intake load).
+    Frozen, they are never walked again. Tests run many apps in one process and skip this.
+    """
+    if settings.env == "test":
+        return
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(
     runtime: Runtime,
     routers: Iterable[APIRouter],
@@ -198,8 +213,10 @@ def create_app(
         await runtime.start()
         if extra_lifespan is not None:
             async with extra_lifespan(runtime):
+                settle_heap(runtime.settings)
                 yield
         else:
+            settle_heap(runtime.settings)
             yield
         await runtime.stop()
 

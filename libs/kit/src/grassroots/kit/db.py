@@ -104,6 +104,15 @@ class Database:
         for callback in self._after_commit:
             callback()
 
+    async def execute_autocommit(self, statement: Any, params: Any = None) -> None:
+        """Run one statement outside any transaction block (atomic on its own), then the
+        commit hooks; on PostgreSQL this saves the BEGIN and COMMIT round trips."""
+        async with self.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(statement, params)
+        for callback in self._after_commit:
+            callback()
+
     @asynccontextmanager
     async def read_only(self) -> AsyncIterator[AsyncSession]:
         """A session for reads; nothing is committed."""

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, TextClause, bindparam, insert, text
+from sqlalchemy.dialects import postgresql
 
 from grassroots.kit import metrics
 from grassroots.kit.db import Database
@@ -50,6 +51,7 @@ class GroupCommit:
         self.max_parallel = 1 if db.is_sqlite else max_parallel
         self._pending: list[_Job] = []
         self._flushers: set[asyncio.Task[None]] = set()
+        self._statements: dict[tuple[tuple[Table, tuple[str, ...]], ...], TextClause] = {}
 
     async def write(self, rows: Rows) -> None:
         """Insert `rows` (table, values) in order; return once they are committed."""
@@ -101,9 +103,51 @@ class GroupCommit:
         for job in batch:
             for table, values in job.rows:
                 groups.setdefault((table, tuple(values)), []).append(values)
-        async with self.db.transaction() as session:
-            for (table, _columns), rows in groups.items():
-                await session.execute(insert(table), rows)
+        with metrics.GROUP_COMMIT_SECONDS.labels(self.name).time():
+            if self.db.is_sqlite:
+                async with self.db.transaction() as session:
+                    for (table, _columns), rows in groups.items():
+                        await session.execute(insert(table), rows)
+                return
+            statement = self._statement(tuple(groups))
+            params: dict[str, list[Any]] = {}
+            for t, ((_table, columns), rows) in enumerate(groups.items()):
+                for c, column in enumerate(columns):
+                    params[f"t{t}c{c}"] = [row[column] for row in rows]
+            await self.db.execute_autocommit(statement, params)
+
+    def _statement(self, shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> TextClause:
+        """One PostgreSQL statement inserting every table's rows, for any number of rows.
+
+        Each column travels as one array parameter and `unnest` turns the arrays back into
+        rows, so the text (and the server's prepared plan) is the same whatever the batch's
+        size. The other tables' inserts are data-modifying CTEs of the last one: a single
+        statement is atomic by itself, so it needs no BEGIN/COMMIT round trips, and foreign
+        keys are checked at its end, when all its rows are in.
+        """
+        cached = self._statements.get(shape)
+        if cached is not None:
+            return cached
+        dialect = self.db.engine.dialect
+        parts: list[str] = []
+        binds = []
+        for t, (table, columns) in enumerate(shape):
+            arrays = []
+            for c, name in enumerate(columns):
+                column_type = table.c[name].type
+                sql_type = column_type.compile(dialect=dialect)
+                arrays.append(f"CAST(:t{t}c{c} AS {sql_type}[])")
+                binds.append(bindparam(f"t{t}c{c}", type_=postgresql.ARRAY(column_type)))
+            quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+            parts.append(
+                f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({quoted}) "
+                f"SELECT * FROM unnest({', '.join(arrays)})"
+            )
+        *firsts, last = parts
+        ctes = ", ".join(f"gc_{i} AS ({part})" for i, part in enumerate(firsts))
+        statement = text(f"WITH {ctes} {last}" if ctes else last).bindparams(*binds)
+        self._statements[shape] = statement
+        return statement
 
 
 def _settle(job: _Job, error: BaseException | None) -> None:

@@ -58,3 +58,9 @@ GROUP_COMMIT_BATCH = Histogram(
     ["writer"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
+GROUP_COMMIT_SECONDS = Histogram(
+    "gr_group_commit_seconds",
+    "Time a shared transaction took, from its first statement to its commit.",
+    ["writer"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)

@@ -111,6 +111,7 @@ class OutboxRelay:
         publish_timeout: float = 10.0,
         keep_days: int = 7,
         workers: int = 3,
+        linger_seconds: float = 0.005,
     ) -> None:
         self.db = db
         self.js = js
@@ -120,6 +121,7 @@ class OutboxRelay:
         self.publish_timeout = publish_timeout
         self.keep_days = keep_days
         self.workers = workers
+        self.linger_seconds = linger_seconds
         self._wake = asyncio.Event()
         # Helper workers join only while batches come back full (a backlog to drain), so a
         # trickle of commits costs one claim query each, not one per worker.
@@ -164,6 +166,9 @@ class OutboxRelay:
                 self._wake.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                    # Woken by a commit: let the commits of the next moment join this batch,
+                    # so a busy service publishes in a few large batches, not one per commit.
+                    await asyncio.sleep(self.linger_seconds)
 
     def stop(self) -> None:
         """Let `run` return after its current batch."""
