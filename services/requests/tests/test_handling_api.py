@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from grassroots.contracts.streams import NOTIFY, REQUESTS
-from grassroots.kit.testing.services import RunningService, auth, eventually
+from grassroots.kit.testing.servers import NatsServer
+from grassroots.kit.testing.services import RunningService, auth, eventually, run_service
 from grassroots.requests.service.sla import escalate_overdue_requests
 
 from .conftest import (
@@ -512,3 +513,38 @@ async def test_a_unit_created_later_takes_the_requests_of_its_area_at_once(
     second = await service.client.post("/v1/requests", json=body, headers=TOWN_CADRE)
     assert second.status_code == 201, second.text
     assert second.json()["org_unit_id"] == "u-new"
+
+
+async def test_look_ups_by_tracking_code_are_rate_limited(
+    database_url: str, nats_server: NatsServer
+) -> None:
+    from grassroots.requests.main import SPEC
+
+    from .conftest import ADMIN, ITEM, seed_org_tree
+
+    async with run_service(
+        SPEC,
+        database_url=database_url,
+        nats_url=nats_server.url,
+        requests_run_scanner=False,
+        requests_lookup_burst=3,
+        requests_lookup_per_minute=1,
+    ) as running:
+        await seed_org_tree(running.runtime)
+        await running.client.post("/v1/catalog", json=ITEM, headers=ADMIN)
+        made = await submit(running)
+        code = made["tracking_code"]
+        for _ in range(2):
+            assert (await running.client.get(f"/v1/track/{code}")).status_code == 200
+        # Guessing the phone's last four digits draws on the same allowance.
+        guess = {"tracking_code": code, "phone_last4": "0000", "rating": "satisfied"}
+        wrong = await running.client.post(f"/v1/requests/{made['id']}/feedback", json=guess)
+        assert wrong.status_code != 429
+        for _ in range(2):
+            refused = await running.client.post(f"/v1/requests/{made['id']}/feedback", json=guess)
+            assert refused.status_code == 429
+            assert refused.headers["content-type"] == "application/problem+json"
+        assert (await running.client.get(f"/v1/track/{code}")).status_code == 429
+        # Cadres working with a token are not held back by it.
+        held = await running.client.get(f"/v1/requests/{made['id']}", headers=VILLAGE_CADRE)
+        assert held.status_code == 200

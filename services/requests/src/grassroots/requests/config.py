@@ -26,6 +26,9 @@ class RequestsSettings(ServiceSettings):
     # Public (token-less) intake: a burst of this many per client, refilled per minute.
     requests_public_burst: int = Field(default=5, ge=1)
     requests_public_per_minute: float = Field(default=10.0, gt=0)
+    # Public look-ups by tracking code (tracking page, feedback): per client, per minute.
+    requests_lookup_burst: int = Field(default=30, ge=1)
+    requests_lookup_per_minute: float = Field(default=30.0, gt=0)
     requests_visit_quota: int = Field(default=10, ge=1)
     requests_run_scanner: bool = True
     # How long intake keeps a catalogue item or a route it looked up (0: not at all).

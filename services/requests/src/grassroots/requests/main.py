@@ -66,6 +66,9 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.public_limiter = RateLimiter(
         settings.requests_public_burst, settings.requests_public_per_minute
     )
+    app.state.lookup_limiter = RateLimiter(
+        settings.requests_lookup_burst, settings.requests_lookup_per_minute, what="look-ups"
+    )
     return app
 
 

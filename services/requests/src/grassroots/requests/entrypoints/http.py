@@ -70,6 +70,12 @@ def public_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
+def lookup_limiter(request: Request) -> RateLimiter:
+    """The process's limiter of public look-ups by tracking code (tracking and feedback)."""
+    limiter: RateLimiter = request.app.state.lookup_limiter
+    return limiter
+
+
 # ---------------------------------------------------------------- catalogue
 
 
@@ -411,8 +417,12 @@ async def close_request(
 
 
 @api.post("/requests/{request_id}/feedback", response_model=TrackOut, tags=["citizens"])
-async def give_feedback(ctx: Ctx, request_id: str, body: FeedbackIn) -> TrackOut:
-    """The citizen rates the result (public; tracking code and phone's last four digits)."""
+async def give_feedback(ctx: Ctx, request_id: str, body: FeedbackIn, request: Request) -> TrackOut:
+    """The citizen rates the result (public; tracking code and phone's last four digits).
+
+    Rate-limited per client, so the four digits cannot be guessed by trying them all.
+    """
+    lookup_limiter(request).check(client_key(request))
     code = normalise_tracking_code(body.tracking_code)
     if code is None:
         raise Invalid("tracking_code", "not a tracking code")
@@ -423,8 +433,9 @@ async def give_feedback(ctx: Ctx, request_id: str, body: FeedbackIn) -> TrackOut
 
 
 @api.get("/track/{tracking_code}", response_model=TrackOut, tags=["citizens"])
-async def track_request(ctx: Ctx, tracking_code: str) -> TrackOut:
+async def track_request(ctx: Ctx, tracking_code: str, request: Request) -> TrackOut:
     """Where a request stands, in plain words: never the phone or the handler's identity."""
+    lookup_limiter(request).check(client_key(request))
     code = normalise_tracking_code(tracking_code)
     if code is None:
         raise NotFound("no request with this tracking code")

@@ -11,7 +11,14 @@ from grassroots.kit.problems import ProblemError
 class RateLimiter:
     """A token bucket per client key, in this process; the oldest keys are forgotten first."""
 
-    def __init__(self, burst: int, per_minute: float, max_clients: int = 100_000) -> None:
+    def __init__(
+        self,
+        burst: int,
+        per_minute: float,
+        max_clients: int = 100_000,
+        what: str = "submissions",
+    ) -> None:
+        self.what = what
         self.burst = burst
         self.rate = per_minute / 60.0
         self.max_clients = max_clients
@@ -27,7 +34,7 @@ class RateLimiter:
             retry = max(1, int((1.0 - tokens) / self.rate) + 1)
             raise ProblemError(
                 429,
-                "too many submissions from this client; try again later",
+                f"too many {self.what} from this client; try again later",
                 headers={"Retry-After": str(retry)},
             )
         self._buckets[client] = (tokens - 1.0, now)
