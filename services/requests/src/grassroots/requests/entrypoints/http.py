@@ -45,8 +45,6 @@ from grassroots.requests.service.context import RequestsContext
 
 log = logging.getLogger(__name__)
 
-router = APIRouter()
-router.include_router(replica_router())
 api = APIRouter(prefix="/v1")
 
 
@@ -530,4 +528,5 @@ async def _calendar_rows(ctx: RequestsContext, year: int) -> list[Any]:
         )
 
 
-router.include_router(api)
+# The app includes these side by side: FastAPI matches a path once per level of nesting.
+routers = [api, replica_router()]
