@@ -39,7 +39,7 @@ class Runtime:
     def __init__(self, settings: ServiceSettings, consumers: Iterable[ConsumerSpec] = ()) -> None:
         self.settings = settings
         self.service = settings.SERVICE
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, pre_ping=settings.db_pool_pre_ping)
         self.outbox = Outbox(source=f"/grassroots/{settings.SERVICE}")
         self.broker = build_broker(settings)
         self.consumers = EventConsumers(settings, self.db, self.broker)

@@ -43,7 +43,7 @@ def new_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, pre_ping: bool = False) -> AsyncEngine:
     """Build the engine: WAL and a busy timeout on SQLite, a sized pool on PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -62,16 +62,24 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800
+        # Without pre-ping (a round trip per checkout, a quarter of a busy intake's database
+        # time) a connection the server dropped fails its first statement once, and the pool
+        # then replaces every connection older than that failure.
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=pre_ping,
+        pool_recycle=1800,
     )
 
 
 class Database:
     """One service's engine and session factory; `transaction()` is the unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pre_ping: bool = False) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pre_ping=pre_ping)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._after_commit: list[Callable[[], None]] = []

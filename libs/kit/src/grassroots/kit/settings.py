@@ -49,6 +49,8 @@ class ServiceSettings(BaseSettings):
     var_dir: Path = Path("var")
     host: str = "127.0.0.1"
     max_body_bytes: int = 10 * 1024 * 1024
+    # Test every pooled connection before use (one more round trip per transaction).
+    db_pool_pre_ping: bool = False
     outbox_batch_size: int = Field(default=1000, ge=1, le=20000)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     outbox_keep_days: int = Field(default=7, ge=0)
