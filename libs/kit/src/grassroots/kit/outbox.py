@@ -111,7 +111,7 @@ class OutboxRelay:
         publish_timeout: float = 10.0,
         keep_days: int = 7,
         workers: int = 3,
-        linger_seconds: float = 0.005,
+        linger_seconds: float = 0.01,
     ) -> None:
         self.db = db
         self.js = js
@@ -162,13 +162,18 @@ class OutboxRelay:
                 log.warning("outbox relay: batch failed, will retry", exc_info=True)
                 published = 0
                 await asyncio.sleep(min(self.poll_seconds * 4, 2.0))
-            if published == 0 and primary:
+            if not primary:
+                continue
+            if published == 0:
                 self._wake.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
                     # Woken by a commit: let the commits of the next moment join this batch,
                     # so a busy service publishes in a few large batches, not one per commit.
                     await asyncio.sleep(self.linger_seconds)
+            elif published < self.batch_size:
+                # Under a steady stream of commits the same: gather a moment's worth first.
+                await asyncio.sleep(self.linger_seconds)
 
     def stop(self) -> None:
         """Let `run` return after its current batch."""
