@@ -8,8 +8,8 @@ from fastapi import FastAPI
 
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
+from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
-from grassroots.members.adapters.crypto import FieldCipher
 from grassroots.members.config import MembersSettings
 from grassroots.members.entrypoints.http import router
 from grassroots.members.entrypoints.members_http import router as members_router
@@ -22,7 +22,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or MembersSettings()
     assert isinstance(settings, MembersSettings)
     runtime = Runtime(settings)
-    cipher = FieldCipher(
+    cipher = KeyRing(
         settings.members_encryption_keys,
         settings.members_encryption_key_id,
         settings.members_index_key,
