@@ -32,14 +32,16 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     settings = settings or RequestsSettings()
     assert isinstance(settings, RequestsSettings)
-    if settings.env == "production" and not settings.requests_data_key:
-        raise ValueError("GR_REQUESTS_DATA_KEY must be set in production")
+    if settings.env == "production" and not (
+        settings.requests_data_key or settings.requests_data_keys
+    ):
+        raise ValueError("set GR_REQUESTS_DATA_KEYS (or GR_REQUESTS_DATA_KEY) in production")
     org_tree = org_tree_consumer()
     runtime = Runtime(settings, [org_tree, members_consumer()])
     ctx = RequestsContext(
         runtime=runtime,
         settings=settings,
-        cipher=PersonalDataCipher(settings.requests_data_key, fallback_secret=settings.jwt_secret),
+        cipher=PersonalDataCipher.from_settings(settings),
         lookups=Lookups(runtime.db, settings.requests_lookup_cache_seconds),
         intake_writer=GroupCommit(runtime.db, name="requests_intake"),
     )
