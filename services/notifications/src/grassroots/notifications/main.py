@@ -23,7 +23,7 @@ from grassroots.notifications.adapters.channels import (
     SmtpChannel,
     WebhookChannel,
 )
-from grassroots.notifications.adapters.crypto import Sealer, key_from_setting
+from grassroots.notifications.adapters.crypto import Sealer
 from grassroots.notifications.config import NotificationsSettings
 from grassroots.notifications.domain.policy import QuietHours, RateLimit
 from grassroots.notifications.entrypoints.http import dev_router, router
@@ -44,7 +44,7 @@ def build_app(
 ) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     config = settings if isinstance(settings, NotificationsSettings) else NotificationsSettings()
-    sealer = Sealer(key_from_setting(config.notifications_contact_key))
+    sealer = Sealer.from_settings(config)
     ingest = Ingest(sealer, clock, EXPLANATION_PLACEHOLDER)
     runtime = Runtime(config, ingest.consumers())
     http = httpx.AsyncClient(
