@@ -32,9 +32,9 @@ from grassroots.notifications.adapters.channels import (
     InboxChannel,
     SmsGatewayChannel,
 )
-from grassroots.notifications.adapters.crypto import Sealer, key_from_setting
+from grassroots.notifications.adapters.crypto import Sealer
 from grassroots.notifications.adapters.orm import contacts, members, notifications
-from grassroots.notifications.config import DEV_CONTACT_KEY, NotificationsSettings
+from grassroots.notifications.config import NotificationsSettings
 from grassroots.notifications.domain.policy import RateLimit
 from grassroots.notifications.main import SPEC, build_app
 from grassroots.notifications.service.dispatch import Dispatcher, DispatchPolicy
@@ -115,7 +115,9 @@ async def seed(db: Database, channel: str, count: int, clock: RunningClock, seal
                     "recipient_id": recipient,
                     "recipient_kind": "citizen",
                     "sealed": sealer.seal(
-                        recipient, {"phone": f"138{i:08d}", "tracking_code": f"T{i}"}
+                        recipient,
+                        {"phone": f"138{i:08d}", "tracking_code": f"T{i}"},
+                        field="contact",
                     ),
                     "org_unit_id": None,
                     "request_id": None,
@@ -136,7 +138,7 @@ async def dispatch_rate(
 ) -> float:
     """Notifications/s the dispatcher moves to `channel` (its events relayed to JetStream)."""
     clock = RunningClock()
-    sealer = Sealer(key_from_setting(DEV_CONTACT_KEY))
+    sealer = Sealer.from_settings(NotificationsSettings())
     db = Database(url)
     await seed(db, channel, DISPATCH, clock, sealer)
     http = httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=128))

@@ -370,7 +370,7 @@ async def scan_bench(postgres: PostgresServer) -> None:
     ctx = RequestsContext(
         runtime,
         settings,
-        PersonalDataCipher(None, fallback_secret=SECRET),
+        PersonalDataCipher.from_settings(RequestsSettings(jwt_secret=SECRET)),
         Lookups(runtime.db, 5.0),
         GroupCommit(runtime.db, name="bench"),
     )

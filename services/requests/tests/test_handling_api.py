@@ -548,3 +548,40 @@ async def test_look_ups_by_tracking_code_are_rate_limited(
         # Cadres working with a token are not held back by it.
         held = await running.client.get(f"/v1/requests/{made['id']}", headers=VILLAGE_CADRE)
         assert held.status_code == 200
+
+
+async def test_contacts_are_sealed_and_fernet_rows_of_earlier_releases_still_read(
+    service: RunningService,
+) -> None:
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+    from sqlalchemy import select, update
+
+    from grassroots.requests.adapters.orm import requests
+
+    rid = (await submit(service))["id"]
+    async with service.runtime.db.read_only() as session:
+        row = (await session.execute(select(requests).where(requests.c.id == rid))).one()
+    assert bytes(row.citizen_phone_enc).startswith(b"v1:data:")
+    assert CITIZEN["phone"].encode() not in bytes(row.citizen_phone_enc)
+    # A row written before the key ring: Fernet under the development key of that release.
+    secret = service.runtime.settings.jwt_secret
+    digest = hashlib.sha256(b"grassroots-requests-data:" + secret.encode()).digest()
+    fernet = Fernet(base64.urlsafe_b64encode(digest))
+    async with service.runtime.db.transaction() as session:
+        await session.execute(
+            update(requests)
+            .where(requests.c.id == rid)
+            .values(
+                citizen_name_enc=fernet.encrypt("李四".encode()),
+                citizen_phone_enc=fernet.encrypt(b"13900001111"),
+            )
+        )
+    response = await service.client.get(
+        f"/v1/requests/{rid}/contact", params={"purpose": "电话回访"}, headers=VILLAGE_CADRE
+    )
+    assert response.json() == {"name": "李四", "phone": "13900001111"}
+    shown = (await service.client.get(f"/v1/requests/{rid}", headers=VILLAGE_CADRE)).json()
+    assert shown["citizen"] == {"name": "李*", "phone": "139****1111"}

@@ -1,4 +1,4 @@
-"""The command line every service shares: serve, migrate, dead letters, dev tokens."""
+"""The command line every service shares: serve, migrate, dead letters, re-seal, dev tokens."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +20,8 @@ from grassroots.kit.db import Database
 from grassroots.kit.deadletters import list_dead_letters, replay_dead_letters
 from grassroots.kit.logs import configure_logging
 from grassroots.kit.messaging import connect_nats
+from grassroots.kit.resealing import SealedColumn, reseal_columns
+from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
 
 
@@ -32,6 +34,8 @@ class ServiceSpec:
     app_factory: Callable[[ServiceSettings], FastAPI]
     versions_dir: Path
     metadata_ref: str
+    # The key ring and the columns it seals (for `reseal` after a key rotation).
+    sealed: Callable[[ServiceSettings], tuple[KeyRing, Sequence[SealedColumn]]] | None = None
 
     def migrate(self, settings: ServiceSettings) -> None:
         """Apply every pending migration to the service's database."""
@@ -50,6 +54,7 @@ def _parser(name: str) -> argparse.ArgumentParser:
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("ids", nargs="*", type=int, help="ids to replay (default: all)")
     dead.add_argument("--all", action="store_true", help="list replayed ones too")
+    sub.add_parser("reseal", help="after a key rotation, re-seal stored values with the active key")
     token = sub.add_parser("token", help="print a signed development token")
     token.add_argument("--sub", default="dev-admin")
     token.add_argument("--role", default="platform_admin", choices=sorted(ROLE_RANK))
@@ -78,6 +83,21 @@ async def _dead_letters(settings: ServiceSettings, action: str, ids: list[int], 
         return 0
     finally:
         await db.dispose()
+
+
+async def _reseal(spec: ServiceSpec, settings: ServiceSettings) -> int:
+    if spec.sealed is None:
+        print(f"{spec.name} seals nothing", file=sys.stderr)
+        return 2
+    ring, columns = spec.sealed(settings)
+    db = Database(settings.database_url)
+    try:
+        changed = await reseal_columns(db, ring, columns)
+    finally:
+        await db.dispose()
+    for column, count in changed.items():
+        print(f"{column}: {count} value(s) re-sealed with key {ring.active_key_id!r}")
+    return 0
 
 
 def run(spec: ServiceSpec, argv: list[str] | None = None) -> int:
@@ -111,6 +131,8 @@ def run(spec: ServiceSpec, argv: list[str] | None = None) -> int:
         return 0
     if args.command == "dead-letters":
         return asyncio.run(_dead_letters(settings, args.action, args.ids, args.all))
+    if args.command == "reseal":
+        return asyncio.run(_reseal(spec, settings))
     if args.command == "token":
         print(
             issue_token(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
+from grassroots.kit.resealing import SealedColumn
+from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
-from grassroots.members.adapters.crypto import FieldCipher
+from grassroots.members.adapters.orm import floating_spells, members
 from grassroots.members.config import MembersSettings
 from grassroots.members.entrypoints.http import router
 from grassroots.members.entrypoints.members_http import router as members_router
@@ -17,16 +20,31 @@ from grassroots.members.service.gauges import refresh_gauges_lifespan
 from grassroots.members.service.shared import Deps
 
 
+def key_ring(settings: MembersSettings) -> KeyRing:
+    """The ring of GR_MEMBERS_ENCRYPTION_KEYS, its active key and the index key."""
+    return KeyRing(
+        settings.members_encryption_keys,
+        settings.members_encryption_key_id,
+        settings.members_index_key,
+    )
+
+
+def sealed_columns(settings: ServiceSettings) -> tuple[KeyRing, Sequence[SealedColumn]]:
+    """The key ring and every column it seals."""
+    assert isinstance(settings, MembersSettings)
+    return key_ring(settings), [
+        SealedColumn(members, "id_number_enc", "id_number"),
+        SealedColumn(members, "phone_enc", "phone"),
+        SealedColumn(floating_spells, "destination_enc", "destination"),
+    ]
+
+
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     settings = settings or MembersSettings()
     assert isinstance(settings, MembersSettings)
     runtime = Runtime(settings)
-    cipher = FieldCipher(
-        settings.members_encryption_keys,
-        settings.members_encryption_key_id,
-        settings.members_index_key,
-    )
+    cipher = key_ring(settings)
     app = create_app(
         runtime,
         [router, members_router],
@@ -48,4 +66,5 @@ SPEC = ServiceSpec(
     app_factory=build_app,
     versions_dir=Path(__file__).parent / "migrations" / "versions",
     metadata_ref="grassroots.members.adapters.orm:metadata",
+    sealed=sealed_columns,
 )

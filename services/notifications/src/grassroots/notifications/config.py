@@ -8,6 +8,8 @@ from pydantic import Field, model_validator
 
 from grassroots.kit.settings import ServiceSettings
 
+# The development passphrase of earlier releases: refused in production, and its values
+# still open in development.
 DEV_CONTACT_KEY = "grassroots-development-contact-key-change-me"
 
 
@@ -19,8 +21,14 @@ class NotificationsSettings(ServiceSettings):
 
     notifications_database_url: str | None = None
     notifications_port: int | None = None
-    # AES-256-GCM key for contacts and webhook secrets (base64 of 32 bytes).
-    notifications_contact_key: str = DEV_CONTACT_KEY
+    # Key ring for contacts and webhook secrets, as JSON ({"<id>": "<base64 32 bytes>"}), and
+    # the id of the key that seals new values.
+    notifications_contact_keys: dict[str, str] = Field(default_factory=dict)
+    notifications_contact_key_id: str | None = None
+    # The single key of earlier releases (base64 of 32 bytes, or a passphrase hashed with
+    # SHA-256): it joins the ring as key `contact` and still opens the values sealed before
+    # the ring. In development, when no key is set, one is derived from the JWT secret.
+    notifications_contact_key: str | None = None
     # SMS gateway; unset outside production means this service's own development sink.
     notifications_sms_gateway_url: str | None = None
     notifications_sms_gateway_token: str | None = None
@@ -51,8 +59,14 @@ class NotificationsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_key_in_production(self) -> NotificationsSettings:
-        if self.env == "production" and self.notifications_contact_key == DEV_CONTACT_KEY:
-            raise ValueError("GR_NOTIFICATIONS_CONTACT_KEY must be set in production")
+        if self.env == "production" and (
+            self.notifications_contact_key == DEV_CONTACT_KEY
+            or not (self.notifications_contact_key or self.notifications_contact_keys)
+        ):
+            raise ValueError(
+                "GR_NOTIFICATIONS_CONTACT_KEYS (or GR_NOTIFICATIONS_CONTACT_KEY) must be set"
+                " in production"
+            )
         return self
 
     def sms_gateway_url(self) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, time
 from pathlib import Path
@@ -15,6 +15,8 @@ from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.clock import utcnow
 from grassroots.kit.orgtree import replica_router
+from grassroots.kit.resealing import SealedColumn
+from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
 from grassroots.notifications.adapters.channels import (
     Channel,
@@ -23,7 +25,8 @@ from grassroots.notifications.adapters.channels import (
     SmtpChannel,
     WebhookChannel,
 )
-from grassroots.notifications.adapters.crypto import Sealer, key_from_setting
+from grassroots.notifications.adapters.crypto import Sealer
+from grassroots.notifications.adapters.orm import contacts, webhooks
 from grassroots.notifications.config import NotificationsSettings
 from grassroots.notifications.domain.policy import QuietHours, RateLimit
 from grassroots.notifications.entrypoints.http import dev_router, router
@@ -39,12 +42,21 @@ def _clock_time(text: str) -> time:
     return time(int(hours), int(minutes or 0))
 
 
+def sealed_columns(settings: ServiceSettings) -> tuple[KeyRing, Sequence[SealedColumn]]:
+    """The key ring and every column it seals."""
+    assert isinstance(settings, NotificationsSettings)
+    return Sealer.from_settings(settings).ring, [
+        SealedColumn(contacts, "sealed", "contact", record_id="recipient_id"),
+        SealedColumn(webhooks, "sealed_secret", "webhook_secret"),
+    ]
+
+
 def build_app(
     settings: ServiceSettings | None = None, *, clock: Callable[[], datetime] = utcnow
 ) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     config = settings if isinstance(settings, NotificationsSettings) else NotificationsSettings()
-    sealer = Sealer(key_from_setting(config.notifications_contact_key))
+    sealer = Sealer.from_settings(config)
     ingest = Ingest(sealer, clock, EXPLANATION_PLACEHOLDER)
     runtime = Runtime(config, ingest.consumers())
     http = httpx.AsyncClient(
@@ -126,4 +138,5 @@ SPEC = ServiceSpec(
     app_factory=build_app,
     versions_dir=Path(__file__).parent / "migrations" / "versions",
     metadata_ref="grassroots.notifications.adapters.orm:metadata",
+    sealed=sealed_columns,
 )

@@ -17,7 +17,13 @@ class RequestsSettings(ServiceSettings):
 
     requests_database_url: str | None = None
     requests_port: int | None = None
-    # Fernet key for citizens' contacts at rest; in development derived from the JWT secret.
+    # Key ring for citizens' contacts and visit notes at rest, as JSON
+    # ({"<id>": "<base64 32 bytes>"}), and the id of the key that seals new values.
+    requests_data_keys: dict[str, str] = Field(default_factory=dict)
+    requests_data_key_id: str | None = None
+    # The single key of earlier releases (a Fernet key): it joins the ring as key `data` and
+    # still opens the Fernet values written before the ring. In development, when no key is
+    # set, one is derived from the JWT secret.
     requests_data_key: str | None = None
     requests_sla_scan_seconds: float = Field(default=30.0, gt=0)
     requests_sla_scan_batch: int = Field(default=500, ge=1, le=10000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,7 +16,10 @@ from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.messaging import EventHandler
 from grassroots.kit.orgtree import org_tree_consumer
+from grassroots.kit.resealing import SealedColumn
+from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
+from grassroots.requests.adapters import orm
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.entrypoints import open311, visits
@@ -28,18 +31,31 @@ from grassroots.requests.service.members import members_consumer
 from grassroots.requests.service.sla import run_scanner
 
 
+def sealed_columns(settings: ServiceSettings) -> tuple[KeyRing, Sequence[SealedColumn]]:
+    """The key ring and every column it seals."""
+    assert isinstance(settings, RequestsSettings)
+    return PersonalDataCipher.from_settings(settings).ring, [
+        SealedColumn(orm.requests, "citizen_name_enc", "citizen_name"),
+        SealedColumn(orm.requests, "citizen_phone_enc", "citizen_phone"),
+        SealedColumn(orm.visits, "household_enc", "household"),
+        SealedColumn(orm.visits, "notes_enc", "notes"),
+    ]
+
+
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     settings = settings or RequestsSettings()
     assert isinstance(settings, RequestsSettings)
-    if settings.env == "production" and not settings.requests_data_key:
-        raise ValueError("GR_REQUESTS_DATA_KEY must be set in production")
+    if settings.env == "production" and not (
+        settings.requests_data_key or settings.requests_data_keys
+    ):
+        raise ValueError("set GR_REQUESTS_DATA_KEYS (or GR_REQUESTS_DATA_KEY) in production")
     org_tree = org_tree_consumer()
     runtime = Runtime(settings, [org_tree, members_consumer()])
     ctx = RequestsContext(
         runtime=runtime,
         settings=settings,
-        cipher=PersonalDataCipher(settings.requests_data_key, fallback_secret=settings.jwt_secret),
+        cipher=PersonalDataCipher.from_settings(settings),
         lookups=Lookups(runtime.db, settings.requests_lookup_cache_seconds),
         intake_writer=GroupCommit(runtime.db, name="requests_intake"),
     )
@@ -86,4 +102,5 @@ SPEC = ServiceSpec(
     app_factory=build_app,
     versions_dir=Path(__file__).parent / "migrations" / "versions",
     metadata_ref="grassroots.requests.adapters.orm:metadata",
+    sealed=sealed_columns,
 )

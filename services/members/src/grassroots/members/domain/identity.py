@@ -1,4 +1,4 @@
-"""Chinese resident ID numbers (GB 11643), phone numbers and how both are masked."""
+"""Chinese resident ID numbers (GB 11643), phone numbers, and how ID numbers are masked."""
 
 from __future__ import annotations
 
@@ -90,11 +90,6 @@ def normalise_phone(value: str) -> str:
 def mask_id_number(number: str) -> str:
     """`230321********1234`: region code and last four only."""
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """`138****5678`: carrier prefix and last four only."""
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 def age_on(birth_date: date, day: date) -> int:

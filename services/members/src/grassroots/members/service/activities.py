@@ -137,7 +137,7 @@ async def flow_out(
         insert(floating_spells).values(
             id=spell_id,
             member_id=member_id,
-            destination_enc=deps.cipher.encrypt(
+            destination_enc=deps.cipher.seal(
                 body.destination, record_id=spell_id, field="destination"
             ),
             destination_area=body.destination_area,

@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -19,9 +20,9 @@ from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.db import Database
 from grassroots.kit.problems import Invalid
+from grassroots.kit.sealing import KeyRing
 from grassroots.members import metrics
 from grassroots.members.adapters.bulk_insert import insert_rows
-from grassroots.members.adapters.crypto import FieldCipher, cipher_from
 from grassroots.members.adapters.orm import member_skills, members, org_units
 from grassroots.members.domain.skills import split_skills
 from grassroots.members.service.registry import (
@@ -169,7 +170,7 @@ class CheckContext:
     deployment_prefix: str
     keys: tuple[tuple[str, str], ...]
     active_key_id: str
-    index_key: str
+    index_key: str | None
     today: date
 
 
@@ -187,7 +188,7 @@ def check_slice(
     context: CheckContext, start: int, inputs: list[dict[str, Any]]
 ) -> list[CheckedRow]:
     """Check rows `start + 1 …`: each with its errors, or its sealed database row and phone."""
-    cipher = cipher_from(context.keys, context.active_key_id, context.index_key)
+    cipher = _ring(context.keys, context.active_key_id, context.index_key)
     checked: list[CheckedRow] = []
     for number, values in enumerate(inputs, start=start + 1):
         errors, prepared = _check_row(values, context, cipher)
@@ -262,7 +263,7 @@ async def _units(session: AsyncSession, ids: set[str]) -> dict[str, Any]:
 
 
 def _check_row(
-    values: dict[str, Any], context: CheckContext, cipher: FieldCipher
+    values: dict[str, Any], context: CheckContext, cipher: KeyRing
 ) -> tuple[list[dict[str, str]], tuple[dict[str, Any], str | None] | None]:
     try:
         body = MemberIn.model_validate(values)
@@ -407,3 +408,9 @@ async def export_xlsx(db: Database, principal: Principal, org_unit_id: str) -> b
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+@lru_cache(maxsize=4)
+def _ring(keys: tuple[tuple[str, str], ...], active_key_id: str, index_key: str | None) -> KeyRing:
+    """The key ring built once per key configuration."""
+    return KeyRing(dict(keys), active_key_id, index_key)

@@ -14,9 +14,10 @@ from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.members import MemberExited, MemberRegistered
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.masking import mask_phone
 from grassroots.kit.problems import Conflict, Forbidden, NotFound
+from grassroots.kit.sealing import KeyRing
 from grassroots.members import metrics
-from grassroots.members.adapters.crypto import FieldCipher
 from grassroots.members.adapters.orm import (
     floating_spells,
     member_skills,
@@ -29,7 +30,6 @@ from grassroots.members.domain.identity import (
     IdentityError,
     check_agreement,
     mask_id_number,
-    mask_phone,
     normalise_id_number,
     normalise_phone,
     parse_id_number,
@@ -231,7 +231,7 @@ def member_row(
     member_id: str,
     values: dict[str, Any],
     phone: str | None,
-    cipher: FieldCipher,
+    cipher: KeyRing,
     actor: str,
 ) -> dict[str, Any]:
     """The database row of a new member: personal data sealed, masked forms kept."""
@@ -240,10 +240,10 @@ def member_row(
     return {
         **values,
         "id": member_id,
-        "id_number_enc": cipher.encrypt(id_number, record_id=member_id, field="id_number"),
+        "id_number_enc": cipher.seal(id_number, record_id=member_id, field="id_number"),
         "id_number_hash": cipher.lookup_hash(id_number),
         "id_number_masked": mask_id_number(id_number),
-        "phone_enc": cipher.encrypt(phone, record_id=member_id, field="phone") if phone else None,
+        "phone_enc": cipher.seal(phone, record_id=member_id, field="phone") if phone else None,
         "phone_masked": mask_phone(phone) if phone else None,
         "probation_months": PROBATION_MONTHS,
         "status": "active",
@@ -436,7 +436,7 @@ async def update_member(
             except IdentityError as exc:
                 errors.append({"field": "phone", "message": str(exc)})
             else:
-                changes["phone_enc"] = deps.cipher.encrypt(phone, record_id=row.id, field="phone")
+                changes["phone_enc"] = deps.cipher.seal(phone, record_id=row.id, field="phone")
                 changes["phone_masked"] = mask_phone(phone)
         else:
             changes["phone_enc"] = changes["phone_masked"] = None
@@ -482,10 +482,10 @@ async def update_member(
     return member_out(new)
 
 
-def plain_phone(cipher: FieldCipher, row: Any) -> str | None:
+def plain_phone(cipher: KeyRing, row: Any) -> str | None:
     if row.phone_enc is None:
         return None
-    return cipher.decrypt(row.phone_enc, record_id=row.id, field="phone")
+    return cipher.open(row.phone_enc, record_id=row.id, field="phone")
 
 
 async def reveal_member(
@@ -496,7 +496,7 @@ async def reveal_member(
     row, area = await load_member(session, member_id)
     principal.require_area(area)
     id_number = (
-        deps.cipher.decrypt(row.id_number_enc, record_id=row.id, field="id_number")
+        deps.cipher.open(row.id_number_enc, record_id=row.id, field="id_number")
         if row.id_number_enc
         else None
     )
@@ -599,9 +599,9 @@ async def erase_member(
     await record_events(session, deps.outbox, events, principal.sub)
 
 
-async def reencrypt_members(session: AsyncSession, cipher: FieldCipher, batch: int = 1000) -> int:
+async def reencrypt_members(session: AsyncSession, cipher: KeyRing, batch: int = 1000) -> int:
     """Re-seal one batch of values made with older keys under the active key; rows changed."""
-    current = f"v1:{cipher.active_key_id}:"
+    current = cipher.active_prefix
     rows = (
         await session.execute(
             select(members.c.id, members.c.id_number_enc, members.c.phone_enc)
@@ -619,9 +619,9 @@ async def reencrypt_members(session: AsyncSession, cipher: FieldCipher, batch: i
         changes: dict[str, Any] = {}
         for field in ("id_number", "phone"):
             token = getattr(row, f"{field}_enc")
-            if token and cipher.needs_rotation(token):
-                plain = cipher.decrypt(token, record_id=row.id, field=field)
-                changes[f"{field}_enc"] = cipher.encrypt(plain, record_id=row.id, field=field)
+            resealed = cipher.reseal(token, record_id=row.id, field=field) if token else None
+            if resealed is not None:
+                changes[f"{field}_enc"] = resealed
         await session.execute(update(members).where(members.c.id == row.id).values(**changes))
     spells = (
         await session.execute(
@@ -631,11 +631,11 @@ async def reencrypt_members(session: AsyncSession, cipher: FieldCipher, batch: i
         )
     ).all()
     for spell in spells:
-        plain = cipher.decrypt(spell.destination_enc, record_id=spell.id, field="destination")
+        plain = cipher.open(spell.destination_enc, record_id=spell.id, field="destination")
         await session.execute(
             update(floating_spells)
             .where(floating_spells.c.id == spell.id)
-            .values(destination_enc=cipher.encrypt(plain, record_id=spell.id, field="destination"))
+            .values(destination_enc=cipher.seal(plain, record_id=spell.id, field="destination"))
         )
     return len(rows) + len(spells)
 

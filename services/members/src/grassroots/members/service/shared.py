@@ -18,9 +18,9 @@ from grassroots.kit import context
 from grassroots.kit.clock import utcnow
 from grassroots.kit.outbox import Outbox, new_event_id
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
+from grassroots.kit.sealing import KeyRing
 from grassroots.kit.tables import outbox as outbox_table
 from grassroots.members.adapters.bulk_insert import insert_rows
-from grassroots.members.adapters.crypto import FieldCipher
 from grassroots.members.adapters.orm import org_units
 
 
@@ -29,7 +29,7 @@ class Deps:
     """What the use cases are given by the composition root."""
 
     outbox: Outbox
-    cipher: FieldCipher
+    cipher: KeyRing
     deployment_prefix: str = ""
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 from grassroots.contracts.area import AreaCode, Tier, area_tier, parent_area_codes
 from grassroots.contracts.events.base import REGISTRY
 from grassroots.kit.auth import CurrentPrincipal, Principal
+from grassroots.kit.masking import mask_phone
 from grassroots.kit.orgtree import get_unit
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Conflict, Invalid, NotFound
-from grassroots.notifications.adapters.crypto import mask_phone
 from grassroots.notifications.adapters.orm import (
     board_items,
     broadcasts,
@@ -712,7 +712,9 @@ async def post_webhook(
         "url": body.url,
         "event_types": body.event_types,
         "area_code": body.area_code,
-        "sealed_secret": state.sealer.seal(webhook_id, {"secret": body.secret}),
+        "sealed_secret": state.sealer.seal(
+            webhook_id, {"secret": body.secret}, field="webhook_secret"
+        ),
         "status": "active",
         "consecutive_failures": 0,
         "paused_reason": None,

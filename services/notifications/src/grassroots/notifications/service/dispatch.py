@@ -362,7 +362,7 @@ class Dispatcher:
             sub = subs.get(row.webhook_id)
             if sub is None or sub.status != "active":
                 raise DeliveryError("webhook subscription paused or deleted", retryable=False)
-            secret = self.sealer.open(sub.id, sub.sealed_secret)["secret"]
+            secret = self.sealer.open(sub.id, sub.sealed_secret, field="webhook_secret")["secret"]
             label = TemplateText(row.context.get("event_type", "event"), "")
             outgoing = Outgoing(row.id, sub.url, label.subject, "", row.payload, secret)
             return outgoing, label

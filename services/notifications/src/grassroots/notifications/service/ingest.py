@@ -126,6 +126,7 @@ class Ingest:
                 "email": data.email,
                 "tracking_code": data.tracking_code,
             },
+            field="contact",
         )
         values = {
             "recipient_id": data.recipient_id,

@@ -66,7 +66,7 @@ async def load_contacts(
         if row.erased_at is not None or row.sealed is None:
             out[row.recipient_id] = Contact(row.recipient_id, row.recipient_kind, erased=True)
             continue
-        details = sealer.open(row.recipient_id, row.sealed)
+        details = sealer.open(row.recipient_id, row.sealed, field="contact")
         out[row.recipient_id] = Contact(
             row.recipient_id,
             row.recipient_kind,

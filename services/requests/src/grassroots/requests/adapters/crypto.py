@@ -1,49 +1,46 @@
-"""Encryption at rest of citizens' contacts and visit notes (Fernet: AES-128-CBC + HMAC)."""
+"""Citizens' contacts and visit notes at rest: the kit's key ring (Fernet values still open)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
+from grassroots.kit.sealing import FernetReader, KeyRing, development_key, ring_keys
+from grassroots.requests.config import RequestsSettings
 
-from cryptography.fernet import Fernet, InvalidToken
+# GR_REQUESTS_DATA_KEY joins the ring under this id.
+DATA_KEY_ID = "data"
+# The development key is derived from the JWT secret for this purpose (as before the ring,
+# so development databases keep opening).
+DEVELOPMENT_PURPOSE = "grassroots-requests-data"
 
 
 class PersonalDataCipher:
-    """Encrypts and decrypts personal fields with one service key."""
+    """Seals personal fields as the UTF-8 bytes of a key-ring token (None stays None)."""
 
-    def __init__(self, key: str | None, *, fallback_secret: str) -> None:
-        if key:
-            self._fernet = Fernet(key.encode())
-        else:
-            # Development only: a stable key derived from the (dev) JWT secret.
-            digest = hashlib.sha256(b"grassroots-requests-data:" + fallback_secret.encode())
-            self._fernet = Fernet(base64.urlsafe_b64encode(digest.digest()))
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
 
-    def encrypt(self, value: str | None) -> bytes | None:
-        """Ciphertext of `value` (None stays None)."""
-        return None if value is None else self._fernet.encrypt(value.encode())
+    @classmethod
+    def from_settings(cls, settings: RequestsSettings) -> PersonalDataCipher:
+        """The ring of GR_REQUESTS_DATA_KEYS and GR_REQUESTS_DATA_KEY (development: derived)."""
+        single = settings.requests_data_key
+        if not single and not settings.requests_data_keys:
+            single = development_key(settings.jwt_secret, DEVELOPMENT_PURPOSE, env=settings.env)
+        keys, active = ring_keys(
+            settings.requests_data_keys,
+            settings.requests_data_key_id,
+            single_key=single,
+            single_key_id=DATA_KEY_ID,
+        )
+        legacy = [FernetReader(single)] if single else []
+        return cls(KeyRing(keys, active, legacy=legacy))
 
-    def decrypt(self, token: bytes | None) -> str | None:
-        """Plain text of `token` (None stays None); raise ValueError when it was tampered with."""
+    def encrypt(self, value: str | None, *, record_id: str, field: str) -> bytes | None:
+        """The sealed `value` of this record's field (None stays None)."""
+        if value is None:
+            return None
+        return self.ring.seal(value, record_id=record_id, field=field).encode()
+
+    def decrypt(self, token: bytes | None, *, record_id: str, field: str) -> str | None:
+        """The plain text (None stays None); raise ValueError when it does not open."""
         if token is None:
             return None
-        try:
-            return self._fernet.decrypt(bytes(token)).decode()
-        except InvalidToken as exc:
-            raise ValueError("personal data cannot be decrypted with this key") from exc
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """`138****5678` for `13812345678`."""
-    if not phone:
-        return phone
-    if len(phone) <= 7:
-        return "*" * (len(phone) - 2) + phone[-2:]
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def mask_name(name: str | None) -> str | None:
-    """`张*` for `张三`, `欧阳**` style: the first character only."""
-    if not name:
-        return name
-    return name[0] + "*" * max(1, len(name) - 1)
+        return self.ring.open(token, record_id=record_id, field=field)

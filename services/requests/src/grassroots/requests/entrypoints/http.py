@@ -12,10 +12,10 @@ from sqlalchemy import delete, insert, select
 from grassroots.contracts.area import check_area_code
 from grassroots.kit.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.masking import mask_name, mask_phone
 from grassroots.kit.orgtree import replica_router
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
-from grassroots.requests.adapters.crypto import mask_name, mask_phone
 from grassroots.requests.adapters.orm import calendar_days, personal_data_reads, requests
 from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status, allowed_actions
 from grassroots.requests.domain.tracking import normalise_tracking_code
@@ -165,8 +165,8 @@ def request_out(
     citizen = None
     if not row["anonymous"]:
         name, phone = contact or (
-            cipher.decrypt(row["citizen_name_enc"]),
-            cipher.decrypt(row["citizen_phone_enc"]),
+            cipher.decrypt(row["citizen_name_enc"], record_id=row["id"], field="citizen_name"),
+            cipher.decrypt(row["citizen_phone_enc"], record_id=row["id"], field="citizen_phone"),
         )
         citizen = CitizenOut(name=mask_name(name), phone=mask_phone(phone))
     appointment = (
@@ -336,8 +336,12 @@ async def read_contact(
         extra={"request_id": request_id, "reader": principal.sub, "purpose": purpose},
     )
     return {
-        "name": ctx.cipher.decrypt(row["citizen_name_enc"]),
-        "phone": ctx.cipher.decrypt(row["citizen_phone_enc"]),
+        "name": ctx.cipher.decrypt(
+            row["citizen_name_enc"], record_id=row["id"], field="citizen_name"
+        ),
+        "phone": ctx.cipher.decrypt(
+            row["citizen_phone_enc"], record_id=row["id"], field="citizen_phone"
+        ),
     }
 
 

@@ -112,8 +112,9 @@ def prepare_intake(
 ) -> PreparedIntake:
     """Build the request routed to `unit`, its first history entry and its events."""
     now = utcnow()
+    request_id = str(uuid7())
     row: dict[str, Any] = {
-        "id": str(uuid7()),
+        "id": request_id,
         "tracking_code": new_tracking_code(),
         "catalog_item_id": item["id"],
         "service_code": item["code"],
@@ -127,8 +128,12 @@ def prepare_intake(
         "channel": intake.channel,
         "description": intake.description,
         "anonymous": intake.anonymous,
-        "citizen_name_enc": None if intake.anonymous else ctx.cipher.encrypt(intake.citizen_name),
-        "citizen_phone_enc": None if intake.anonymous else ctx.cipher.encrypt(intake.citizen_phone),
+        "citizen_name_enc": None
+        if intake.anonymous
+        else ctx.cipher.encrypt(intake.citizen_name, record_id=request_id, field="citizen_name"),
+        "citizen_phone_enc": None
+        if intake.anonymous
+        else ctx.cipher.encrypt(intake.citizen_phone, record_id=request_id, field="citizen_phone"),
         "handler_member_id": None,
         "accepted_by": None,
         "received_at": now,
@@ -573,7 +578,12 @@ async def give_feedback(
             raise NotFound("no request with this tracking code")
         row = await load_for_update(session, found.id)
         if not row["anonymous"]:
-            phone = ctx.cipher.decrypt(row["citizen_phone_enc"]) or ""
+            phone = (
+                ctx.cipher.decrypt(
+                    row["citizen_phone_enc"], record_id=row["id"], field="citizen_phone"
+                )
+                or ""
+            )
             if not phone_last4 or phone[-4:] != phone_last4:
                 # Same answer as an unknown code: the pair proves it is the citizen.
                 raise NotFound("no request with this tracking code and phone")

@@ -66,8 +66,10 @@ async def log_visit(ctx: RequestsContext, visit: VisitInput, *, actor: str) -> d
                 org_area_code=unit.area_code,
                 area_code=visit.area_code,
                 kind=visit.kind,
-                household_enc=ctx.cipher.encrypt(visit.household),
-                notes_enc=ctx.cipher.encrypt(visit.notes),
+                household_enc=ctx.cipher.encrypt(
+                    visit.household, record_id=visit_id, field="household"
+                ),
+                notes_enc=ctx.cipher.encrypt(visit.notes, record_id=visit_id, field="notes"),
                 month=visited_at.astimezone(CHINA).strftime("%Y-%m"),
                 visited_at=visited_at,
                 problem_request_ids=request_ids,
@@ -131,7 +133,8 @@ async def monthly_summary(ctx: RequestsContext, unit: OrgUnitView, month: str) -
     for r in rows:
         entry = per_cadre[r.visitor_member_id]
         entry["visits"] += 1
-        entry["households"].add((ctx.cipher.decrypt(r.household_enc) or "").strip())
+        household = ctx.cipher.decrypt(r.household_enc, record_id=r.id, field="household")
+        entry["households"].add((household or "").strip())
         entry["kinds"][r.kind] += 1
         entry["found"] += len(r.problem_request_ids)
         entry["solved"] += sum(statuses.get(pid) in SOLVED for pid in r.problem_request_ids)
