@@ -19,7 +19,12 @@ from grassroots.contracts.events.members import OrgUnitCreated
 from grassroots.contracts.streams import MEMBERS
 from grassroots.kit.db import Database
 from grassroots.kit.deadletters import list_dead_letters
-from grassroots.kit.messaging import BatchConsumer, BatchConsumerSpec, ensure_streams
+from grassroots.kit.messaging import (
+    BatchConsumer,
+    BatchConsumerSpec,
+    StreamReplay,
+    ensure_streams,
+)
 from grassroots.kit.testing.servers import NatsServer
 from grassroots.kit.testing.services import eventually
 
@@ -241,3 +246,25 @@ async def test_the_batch_consumer_rides_out_a_nats_restart(
         await eventually(_count(service.runtime.db, 6), timeout=40)
         rows = await effects(service.runtime.db)
     assert sorted(e for e, _ in rows) == sorted(event(n).id for n in range(6))
+
+
+async def test_a_replay_reads_what_the_stream_held_in_order_and_in_chunks(
+    nats_server: NatsServer,
+) -> None:
+    events = [event(n) for n in range(2500)]
+    await publish(nats_server.url, events)
+    nc = await nats.connect(nats_server.url)
+    try:
+        chunks: list[list[bytes]] = []
+        async with StreamReplay(nc, MEMBERS.name, "gr.members.v1.>", chunk_size=1000) as replay:
+            assert replay.total == 2500
+            await publish(nats_server.url, [event(9999)])  # after the start: not replayed
+            async for chunk in replay:
+                chunks.append(chunk)
+        names = {c.name for c in await nc.jetstream().consumers_info(MEMBERS.name)}
+    finally:
+        await nc.close()
+    assert [len(c) for c in chunks] == [1000, 1000, 500]
+    ids = [CloudEvent.from_json_bytes(raw).id for chunk in chunks for raw in chunk]
+    assert ids == [e.id for e in events]
+    assert names == set()  # the ephemeral consumer is gone

@@ -121,6 +121,9 @@ class Runtime:
             with suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        for consumer in self.consumers.batch_consumers:
+            # Before draining: a pull subscription's unfetched messages would hold the drain.
+            await consumer.close()
         if self._broker_started:
             with suppress(Exception):
                 await self.broker.stop()

@@ -13,8 +13,10 @@ dead letters after the last attempt):
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,6 +345,13 @@ class BatchConsumer:
             config=self.consumers.consumer_config(self.spec, self.max_batch),
         )
 
+    async def close(self) -> None:
+        """Drop the subscription; fetched but unacknowledged messages come back later."""
+        if self.sub is not None:
+            with suppress(Exception):
+                await self.sub.unsubscribe()
+            self.sub = None
+
     async def _fetch(self) -> list[Msg]:
         """The next batch: waits for a first message, never for a full batch."""
         try:
@@ -458,6 +467,131 @@ class BatchConsumer:
             context.correlation_id.reset(corr)
             context.causation_id.reset(cause)
         await msg.ack()
+
+
+class StreamReplay:
+    """Every message a stream holds now on `subject`, in stream order, as chunks of raw
+    payloads: the read side of rebuilding a read model by replay.
+
+    An ephemeral pull consumer (nothing acknowledged, deleted at the end) is read through a
+    plain subscription whose callback only collects payloads; pull requests keep at most two
+    chunks in flight beyond the one being handed out, so memory stays bounded however far the
+    caller falls behind, and nothing is ever dropped as a slow consumer. Messages published
+    after the replay began are left to the live consumers.
+
+        async with StreamReplay(nc, "GR_REQUESTS", "gr.requests.v1.>") as replay:
+            async for chunk in replay:
+                ...
+    """
+
+    # Nothing arrived for this long: ask the server whether requests were lost (a reconnect)
+    # or messages are gone (age limits), and carry on accordingly.
+    idle_seconds = 10.0
+
+    def __init__(self, nc: NatsClient, stream: str, subject: str, chunk_size: int = 5000) -> None:
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.stream = stream
+        self.subject = subject
+        self.chunk_size = chunk_size
+        self.total = 0
+        self.requested = 0
+        self.received = 0
+        self.handed_out = 0
+        self._buffer: list[bytes] = []
+        self._chunks: asyncio.Queue[list[bytes]] = asyncio.Queue(maxsize=2)
+        self._consumer = ""
+        self._inbox = ""
+        self._sub: Any = None
+
+    async def __aenter__(self) -> StreamReplay:
+        info = await self.js.add_consumer(
+            self.stream,
+            config=ConsumerConfig(
+                filter_subject=self.subject,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_policy=nats.js.api.AckPolicy.NONE,
+                inactive_threshold=120.0,
+            ),
+        )
+        self._consumer = info.name
+        self.total = int(info.num_pending or 0)
+        self._inbox = self.nc.new_inbox()
+        self._sub = await self.nc.subscribe(
+            self._inbox,
+            cb=self._on_message,
+            pending_msgs_limit=4 * self.chunk_size + 1000,
+            pending_bytes_limit=1024 * 1024 * 1024,
+        )
+        await self._top_up()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._sub is not None:
+            with suppress(Exception):
+                await self._sub.unsubscribe()
+        with suppress(Exception):
+            await self.js.delete_consumer(self.stream, self._consumer)
+
+    async def _request(self, count: int) -> None:
+        subject = f"{nats.js.api.DEFAULT_PREFIX}.CONSUMER.MSG.NEXT.{self.stream}.{self._consumer}"
+        await self.nc.publish(subject, json.dumps({"batch": count}).encode(), reply=self._inbox)
+
+    async def _top_up(self) -> None:
+        """Keep up to two chunks requested beyond what has arrived."""
+        while self.requested < self.total and self.requested - self.received < 2 * self.chunk_size:
+            count = min(self.chunk_size, self.total - self.requested)
+            self.requested += count
+            await self._request(count)
+
+    async def _on_message(self, msg: Msg) -> None:
+        if not msg.data and msg.headers and "Status" in msg.headers:
+            return  # a status line (no messages, timeout), not an event
+        if self.received >= self.total:
+            return
+        self._buffer.append(msg.data)
+        self.received += 1
+        if len(self._buffer) >= self.chunk_size or self.received >= self.total:
+            await self._top_up()
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if self._buffer:
+            chunk, self._buffer = self._buffer, []
+            await self._chunks.put(chunk)
+
+    def __aiter__(self) -> StreamReplay:
+        return self
+
+    async def __anext__(self) -> list[bytes]:
+        while self.handed_out < self.total:
+            try:
+                chunk = await asyncio.wait_for(self._chunks.get(), timeout=self.idle_seconds)
+            except TimeoutError:
+                await self._recover()
+                continue
+            self.handed_out += len(chunk)
+            return chunk
+        raise StopAsyncIteration
+
+    async def _recover(self) -> None:
+        info = await self.js.consumer_info(self.stream, self._consumer)
+        pending = int(info.num_pending or 0)
+        if pending == 0:
+            # Nothing left to deliver: messages removed meanwhile (age limit) are skipped.
+            log.warning(
+                "replay of %s: %d of %d messages left the stream meanwhile",
+                self.stream,
+                self.total - self.received,
+                self.total,
+            )
+            self.total = self.received
+            await self._flush()
+            return
+        # Pull requests were lost (the connection dropped): ask again for what is missing.
+        log.warning("replay of %s stalled; requesting %d messages again", self.stream, pending)
+        self.requested = self.received
+        await self._top_up()
 
 
 def build_broker(settings: ServiceSettings) -> NatsBroker:
