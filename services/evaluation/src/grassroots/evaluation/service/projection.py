@@ -243,6 +243,9 @@ MEMBER_EVENT_TYPES = [
 ]
 _MEMBER_EVENT_SET = frozenset(MEMBER_EVENT_TYPES)
 VISIT_LOGGED = request_events.VisitLogged.event_type()
+# Events per transaction at most for the live projection: a backlog is caught up in large
+# batches, while a lone event is still applied as soon as it arrives.
+PROJECTION_BATCH = 500
 
 
 class ProjectionBatch:
@@ -331,6 +334,7 @@ def requests_consumer(
         stream=REQUESTS,
         event_types=frozenset([*REQUEST_EVENT_TYPES, VISIT_LOGGED]),
         handler=on_batch,
+        max_batch=PROJECTION_BATCH,
     )
 
 
