@@ -157,3 +157,10 @@ def test_the_count_vector_of_one_request_equals_its_counts(data: st.DataObject) 
     else:
         assert vector is not None
         assert IndicatorCounts(**dict(zip(REQUEST_COUNT_FIELDS, vector, strict=True))) == counts
+
+
+def test_the_stored_monthly_counts_are_the_leading_indicator_counts_in_order() -> None:
+    # counts_by_unit builds IndicatorCounts positionally from the stored columns.
+    from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS
+
+    assert UNIT_MONTH_COUNTS == REQUEST_COUNT_FIELDS
