@@ -39,7 +39,6 @@ from uuid6 import uuid7
 
 from bench.common import report
 from grassroots.contracts.envelope import CloudEvent
-from grassroots.contracts.events import REGISTRY
 from grassroots.contracts.events import requests as r
 from grassroots.contracts.events.base import EventData
 from grassroots.contracts.streams import REQUESTS
@@ -50,6 +49,7 @@ from grassroots.evaluation.domain.indicators import IndicatorCounts, count_reque
 from grassroots.evaluation.domain.periods import Period, month_key
 from grassroots.evaluation.main import SPEC, build_app
 from grassroots.evaluation.service.indicators import CountRules, Unit
+from grassroots.evaluation.service.projection import ProjectionBatch
 from grassroots.evaluation.service.rankings import compute_ranking
 from grassroots.evaluation.service.rebuild import rebuild
 from grassroots.kit.db import Database
@@ -181,13 +181,11 @@ def pure_fold() -> None:
     sample = min(EVENTS, 100_000)
     raw = [envelope(e).to_json_bytes() for batch in generated(sample) for e in batch]
     started = time.perf_counter()
-    pairs = []
+    projection = ProjectionBatch()  # the projection's own path: envelope, contract, fold
     for payload in raw:
-        event = CloudEvent.from_json_bytes(payload)
-        data = REGISTRY[event.type].model_validate(event.data).model_dump()
-        pairs.append((event.type.split(".")[2], data))
-    fold(pairs)
+        projection.add(CloudEvent.from_json_bytes(payload))
     elapsed = time.perf_counter() - started
+    assert projection.size == len(raw)
     report("projection_parse_validate_fold_events", len(raw))
     report("projection_parse_validate_fold_events_per_second", len(raw) / elapsed)
 

@@ -248,6 +248,25 @@ async def test_the_batch_consumer_rides_out_a_nats_restart(
     assert sorted(e for e, _ in rows) == sorted(event(n).id for n in range(6))
 
 
+async def test_a_deleted_durable_is_created_again_and_the_inbox_skips_the_replayed_part(
+    probe_db: str, nats_server: NatsServer, start_probe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(BatchConsumer, "fetch_timeout", 0.5)
+    probe = BatchProbe()
+    async with start_probe(probe_db, nats_server.url, consumers=[probe.spec()]) as service:
+        await publish(nats_server.url, [event(n) for n in range(3)])
+        await eventually(_count(service.runtime.db, 3))
+        nc = await nats.connect(nats_server.url)
+        await nc.jetstream().delete_consumer(MEMBERS.name, DURABLE)
+        await nc.close()
+        await publish(nats_server.url, [event(n) for n in range(3, 5)])
+        await eventually(_count(service.runtime.db, 5))
+        await asyncio.sleep(0.3)
+        rows = await effects(service.runtime.db)
+    # The new durable starts from the stream's beginning; the first three are duplicates.
+    assert sorted(e for e, _ in rows) == sorted(event(n).id for n in range(5))
+
+
 async def test_a_replay_reads_what_the_stream_held_in_order_and_in_chunks(
     nats_server: NatsServer,
 ) -> None:

@@ -334,10 +334,12 @@ class BatchConsumer:
         self.spec = spec
         self.max_batch = spec.max_batch or consumers.settings.consumer_batch_size
         self.durable = consumers.durable(spec)
+        self.js: Any = None
         self.sub: Any = None
 
     async def subscribe(self, js: Any) -> None:
         """Create (or bind to) the durable pull consumer."""
+        self.js = js
         self.sub = await js.pull_subscribe(
             self.consumers.subject(self.spec),
             durable=self.durable,
@@ -358,7 +360,10 @@ class BatchConsumer:
             msgs: list[Msg] = await self.sub.fetch(self.max_batch, timeout=self.fetch_timeout)
             return msgs
         except (TimeoutError, nats.errors.TimeoutError):
-            return []  # idle
+            # Idle, or the durable is gone (a pull request to a deleted consumer looks the
+            # same): bring it back as a restart would, rather than wait for ever.
+            await self._rebind_if_missing()
+            return []
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -366,6 +371,23 @@ class BatchConsumer:
             log.warning("fetch for %s failed: %s", self.durable, exc)
             await asyncio.sleep(1.0)
             return []
+
+    async def _rebind_if_missing(self) -> None:
+        try:
+            await self.js.consumer_info(self.spec.stream.name, self.durable)
+        except NotFoundError:
+            log.warning("durable consumer %s is gone; creating it again", self.durable)
+            old = self.sub
+            try:
+                await self.subscribe(self.js)
+            except Exception as exc:
+                log.warning("could not create %s again: %s", self.durable, exc)
+                self.sub = old
+                return
+            with suppress(Exception):
+                await old.unsubscribe()
+        except Exception as exc:
+            log.debug("consumer info for %s unavailable: %s", self.durable, exc)
 
     async def run(self) -> None:
         """Fetch and apply batches until cancelled."""
