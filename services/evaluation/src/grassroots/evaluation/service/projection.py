@@ -258,11 +258,10 @@ class ProjectionBatch:
         self.visits: list[CloudEvent] = []
         self.member_events: list[CloudEvent] = []
         self.size = 0
-        self.last: CloudEvent | None = None
 
-    def add(self, event: CloudEvent) -> bool:
-        """Fold one event in (False when this projection does not use its type); an event
-        whose data breaks its contract raises ValidationError and leaves the batch as it was."""
+    def add(self, event: CloudEvent) -> None:
+        """Fold one event in (types this projection does not use are ignored); an event whose
+        data breaks its contract raises ValidationError and leaves the batch as it was."""
         if event.type in _REQUEST_EVENT_SET:
             name, data = parse_request_event(event)
             part = contribution(name, data)
@@ -285,10 +284,8 @@ class ProjectionBatch:
             REGISTRY[event.type].model_validate(event.data)
             self.member_events.append(event)
         else:
-            return False
+            return
         self.size += 1
-        self.last = event
-        return True
 
     async def store(
         self,

@@ -1,9 +1,9 @@
 """Rebuild: drop the read models and replay the streams from the start.
 
-Replay reads each stream with an ephemeral ordered consumer (no durable state, nothing
-acknowledged) and applies events in batches through the same projection code as the live
-consumers (`ProjectionBatch`: folded in memory, stored in one transaction), so the result
-equals the live state.
+Replay reads each stream through the kit's `StreamReplay` (an ephemeral pull consumer, no
+durable state, nothing acknowledged) and applies events in chunks through the same projection
+code as the live consumers (`ProjectionBatch`: folded in memory, stored in one transaction),
+so the result equals the live state.
 """
 
 from __future__ import annotations
