@@ -463,7 +463,7 @@ async def ranking(postgres: PostgresServer) -> None:
             EvaluationSettings,
             nats_url=nats_server.url,
             evaluation_database_url=url,
-            gc_freeze=True,
+            env="development",  # not "test": the start-up heap is frozen as when served
         )
         async with run_app(build_app(settings)) as service:
             parent = Unit("county", "county", "230321000000", None)

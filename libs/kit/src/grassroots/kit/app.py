@@ -53,18 +53,9 @@ class Runtime:
         self.ready = asyncio.Event()
         self._tasks: list[asyncio.Task[Any]] = []
         self._broker_started = False
-        self._frozen = False
 
     async def start(self) -> None:
         """Connect in the background; HTTP serves meanwhile and /readyz says when all is up."""
-        if self.settings.gc_freeze and not self._frozen:
-            # Modules, classes and the app built at start-up live as long as the process.
-            # Frozen, a full collection no longer walks them: on the 2-core development
-            # machine a full pass over the evaluation service's ~140,000 start-up objects
-            # took about 45 ms, added to whichever request happened to trigger it.
-            gc.collect()
-            gc.freeze()
-            self._frozen = True
         self._tasks.append(asyncio.create_task(self._connect(), name=f"{self.service}-connect"))
 
     async def _connect(self) -> None:
@@ -140,9 +131,6 @@ class Runtime:
             with suppress(Exception):
                 await self.nc.drain()
         await self.db.dispose()
-        if self._frozen:
-            gc.unfreeze()
-            self._frozen = False
 
     async def check_ready(self) -> dict[str, str]:
         """State of each dependency ('ok' or the error)."""

@@ -60,8 +60,6 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=64, ge=1)
     run_relay: bool = True
     run_consumers: bool = True
-    # Move what start-up loaded out of the garbage collector's way (see Runtime.start).
-    gc_freeze: bool = True
 
     @field_validator("area_filter")
     @classmethod

@@ -74,8 +74,6 @@ def settings_for_tests(settings_class: type[ServiceSettings], **overrides: Any) 
         "outbox_poll_seconds": 0.1,
         "consumer_backoff_seconds": [0.2, 0.2, 0.2, 0.2],
         "consumer_ack_wait_seconds": 5,
-        # Many apps start in one test process; freezing each one's heap would keep garbage.
-        "gc_freeze": False,
     }
     values.update(overrides)
     return settings_class(**values)
