@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, fold, merge
-from grassroots.evaluation.domain.indicators import IndicatorCounts, count_deltas, count_requests
+from grassroots.evaluation.domain.indicators import (
+    REQUEST_COUNT_FIELDS,
+    IndicatorCounts,
+    count_deltas,
+    count_requests,
+    request_counts,
+)
 
 T0 = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
 
@@ -136,3 +142,25 @@ def test_monthly_counts_kept_by_deltas_equal_the_counts_of_the_final_facts(
     expected = count_requests(fold(events).values())
     assert kept == {("village-a", "2026-11"): expected}
     assert expected.received == 3
+
+
+@given(st.data())
+def test_the_count_vector_of_one_request_equals_its_counts(data: st.DataObject) -> None:
+    events = data.draw(st.lists(st.sampled_from(life("r1")), min_size=1, max_size=8))
+    facts = fold(events)["r1"]
+    limit = data.draw(st.sampled_from([3600, 24 * 3600]))
+    vector = request_counts(facts, limit)
+    counts = count_requests([facts], limit)
+    if facts.received_at is None:
+        assert vector is None
+        assert counts == IndicatorCounts()
+    else:
+        assert vector is not None
+        assert IndicatorCounts(**dict(zip(REQUEST_COUNT_FIELDS, vector, strict=True))) == counts
+
+
+def test_the_stored_monthly_counts_are_the_leading_indicator_counts_in_order() -> None:
+    # counts_by_unit builds IndicatorCounts positionally from the stored columns.
+    from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS
+
+    assert UNIT_MONTH_COUNTS == REQUEST_COUNT_FIELDS

@@ -25,8 +25,16 @@ from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events import members as m
 from grassroots.contracts.events import requests as r
 from grassroots.contracts.events.base import EventData
-from grassroots.evaluation.adapters.orm import READ_MODELS, point_items, request_facts, visits
-from grassroots.evaluation.domain.facts import fold
+from grassroots.contracts.streams import REQUESTS
+from grassroots.evaluation.adapters.orm import (
+    READ_MODELS,
+    UNIT_MONTH_COUNTS,
+    point_items,
+    request_facts,
+    visits,
+)
+from grassroots.evaluation.domain.facts import RATINGS, fold
+from grassroots.evaluation.domain.indicators import count_requests
 from grassroots.evaluation.domain.periods import LOCAL_TZ
 from grassroots.evaluation.main import SPEC
 from grassroots.evaluation.service.rebuild import rebuild
@@ -403,6 +411,83 @@ async def test_a_rebuild_by_replay_equals_the_live_read_model(
     again = await snapshot(evaluation)
     for table, rows in live.items():
         assert again[table] == rows, table
+
+
+def random_month(requests: int, seed: int) -> list[EventData]:
+    """Many requests with random lives over the scripted units (for batch-size effects)."""
+    rng = random.Random(seed)
+    s = Script()
+    units = ["village-a1", "village-b1", "town-a", "town-b", "town-c"]
+    for n in range(requests):
+        received = local(rng.randint(1, 30), rng.randint(0, 23), rng.randint(0, 59))
+        life = s.request(f"q{n}", rng.choice(units), received, rng.choice([24, 48, 72]))
+        life.then(rng.uniform(0.1, 40), "accepted")
+        if rng.random() < 0.2 and life.unit.startswith("village"):
+            life.then(rng.uniform(1, 30), "escalated")
+        if rng.random() < 0.15:
+            life.then(rng.uniform(1, 10), "explained")
+        if rng.random() < 0.8:
+            handler = {"handler_member_id": f"m{n % 7}"} if rng.random() < 0.5 else {}
+            life.then(rng.uniform(1, 90), "resolved", **handler)
+            if rng.random() < 0.7:
+                life.then(1, "feedback", rating=rng.choice(list(RATINGS)))
+    return s.events
+
+
+async def test_batches_of_any_size_give_the_fold_of_the_stream_live_and_rebuilt(
+    evaluation: RunningService, nats_server: NatsServer
+) -> None:
+    events = [*org_events(), *random_month(400, seed=11)]
+    envelopes = [(e, envelope(e)) for e in events]
+    shuffled = envelopes + [(e, envelope(e)) for e in random.Random(3).sample(events, 300)]
+    random.Random(4).shuffle(shuffled)
+    await publish(nats_server.url, shuffled)
+    requests = [e for e in events if isinstance(e, r._RequestEvent)]
+
+    async def projected() -> bool:
+        # Every delivered message acknowledged, i.e. applied (or found to be a duplicate).
+        nc = await nats.connect(nats_server.url)
+        try:
+            info = await nc.jetstream().consumer_info(
+                REQUESTS.name, "evaluation_requests_projection"
+            )
+        finally:
+            await nc.close()
+        return not info.num_pending and not info.num_ack_pending
+
+    await eventually(projected, timeout=60)
+    live = await snapshot(evaluation)
+    ordered = fold([(e.event_type().split(".")[2], e.model_dump()) for e in requests])
+    facts = {row["request_id"]: row for row in live["ev_request_facts"]}
+    for rid, expected in ordered.items():
+        row = facts[rid]
+        for name in ("received_unit_id", "received_month", "resolution_version", "resolved"):
+            assert row[name] == getattr(expected, name), (rid, name)
+        for name in ("escalated", "explained", "rating", "rating_version", "last_version"):
+            assert row[name] == getattr(expected, name), (rid, name)
+        for name in ("received_at", "responded_at", "resolved_at", "resolved_due_at"):
+            assert row[name] == getattr(expected, name), (rid, name)
+        assert row["response_seconds"] == expected.response_seconds
+        assert row["resolved_on_time"] == expected.resolved_on_time
+    # The monthly counts kept by deltas equal the counts of the final facts.
+    by_key: dict[tuple[str, str], list[Any]] = {}
+    for f in ordered.values():
+        by_key.setdefault((str(f.received_unit_id), str(f.received_month)), []).append(f)
+    kept = {
+        (c["unit_id"], c["month"]): {k: v for k, v in c.items() if k not in ("unit_id", "month")}
+        for c in live["ev_unit_month_counts"]
+    }
+    expected_counts = {
+        key: {k: v for k, v in count_requests(fs).as_dict().items() if k in UNIT_MONTH_COUNTS}
+        for key, fs in by_key.items()
+    }
+    assert kept == expected_counts
+    for size in (250, 5000):
+        report = await rebuild(evaluation.runtime.db, nats_server.url, batch_size=size)
+        assert report.events == len(shuffled)
+        rebuilt = await snapshot(evaluation)
+        for table, rows in live.items():
+            assert rebuilt[table] == rows, (size, table)
 
 
 def svg_root(content: bytes) -> str:

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from grassroots.kit import context, metrics
 from grassroots.kit.db import Database
 from grassroots.kit.messaging import (
-    ConsumerSpec,
+    AnyConsumerSpec,
     EventConsumers,
     build_broker,
     connect_nats,
@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 class Runtime:
     """Everything one service process holds: database, outbox, relay, broker, consumers."""
 
-    def __init__(self, settings: ServiceSettings, consumers: Iterable[ConsumerSpec] = ()) -> None:
+    def __init__(
+        self, settings: ServiceSettings, consumers: Iterable[AnyConsumerSpec] = ()
+    ) -> None:
         self.settings = settings
         self.service = settings.SERVICE
         self.db = Database(settings.database_url, pre_ping=settings.db_pool_pre_ping)
@@ -67,7 +69,9 @@ class Runtime:
                 )
                 js = self.nc.jetstream()
                 await ensure_streams(js, replicas=self.settings.nats_stream_replicas)
-                if self.consumers.specs:
+                for consumer in self.consumers.batch_consumers:
+                    await consumer.subscribe(js)
+                if self.consumers.uses_broker:
                     await self.broker.start()
                     self._broker_started = True
                 break
@@ -91,6 +95,10 @@ class Runtime:
                 keep_days=self.settings.outbox_keep_days,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.service}-relay"))
+        for consumer in self.consumers.batch_consumers:
+            self._tasks.append(
+                asyncio.create_task(consumer.run(), name=f"{self.service}-{consumer.spec.name}")
+            )
         if self.consumers.specs:
             self._tasks.append(asyncio.create_task(self.consumers.watch_lag(js)))
         self.ready.set()
@@ -113,6 +121,9 @@ class Runtime:
             with suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        for consumer in self.consumers.batch_consumers:
+            # Before draining: a pull subscription's unfetched messages would hold the drain.
+            await consumer.close()
         if self._broker_started:
             with suppress(Exception):
                 await self.broker.stop()

@@ -11,6 +11,7 @@ from grassroots.evaluation.entrypoints.http import router
 from grassroots.evaluation.service.projection import members_consumer, requests_consumer
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
+from grassroots.kit.messaging import AnyConsumerSpec
 from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.settings import ServiceSettings
 
@@ -21,7 +22,11 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     limit = (
         settings.response_limit_seconds if isinstance(settings, EvaluationSettings) else 24 * 3600
     )
-    consumers = [org_tree_consumer(), requests_consumer(limit), members_consumer()]
+    consumers: list[AnyConsumerSpec] = [
+        org_tree_consumer(),
+        requests_consumer(limit),
+        members_consumer(),
+    ]
     runtime = Runtime(settings, consumers)
     return create_app(
         runtime,

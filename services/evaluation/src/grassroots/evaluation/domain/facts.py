@@ -7,7 +7,7 @@ delivery give the same facts as the ordered stream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -97,35 +97,31 @@ def contribution(name: str, data: dict[str, Any]) -> RequestFacts:
     """The partial facts one request event (by its short name, e.g. `resolved`) carries."""
     version = int(data["version"])
     occurred_at: datetime = data["occurred_at"]
-    facts = RequestFacts(request_id=str(data["request_id"]), last_version=version)
+    values: dict[str, Any] = {"request_id": str(data["request_id"]), "last_version": version}
     if name == "submitted":
         received_at: datetime = data["received_at"]
-        facts = replace(
-            facts,
-            received_unit_id=str(data["org_unit_id"]),
-            area_code=str(data["area_code"]),
-            received_at=received_at,
-            received_month=month_key(received_at),
-        )
+        values["received_unit_id"] = str(data["org_unit_id"])
+        values["area_code"] = str(data["area_code"])
+        values["received_at"] = received_at
+        values["received_month"] = month_key(received_at)
     if name in RESPONSE_EVENTS:
-        facts = replace(facts, responded_at=occurred_at)
+        values["responded_at"] = occurred_at
     if name == "resolved":
-        facts = replace(
-            facts,
-            resolution_version=version,
-            resolved=True,
-            resolved_at=occurred_at,
-            resolved_due_at=data.get("due_at"),
-        )
+        values["resolution_version"] = version
+        values["resolved"] = True
+        values["resolved_at"] = occurred_at
+        values["resolved_due_at"] = data.get("due_at")
     elif name == "reopened":
-        facts = replace(facts, resolution_version=version, resolved=False)
+        values["resolution_version"] = version
+        values["resolved"] = False
     elif name == "escalated":
-        facts = replace(facts, escalated=True)
+        values["escalated"] = True
     elif name == "explained":
-        facts = replace(facts, explained=True)
+        values["explained"] = True
     elif name == "feedback_given":
-        facts = replace(facts, rating=str(data["rating"]), rating_version=version)
-    return facts
+        values["rating"] = str(data["rating"])
+        values["rating_version"] = version
+    return RequestFacts(**values)
 
 
 def fold(events: list[tuple[str, dict[str, Any]]]) -> dict[str, RequestFacts]:

@@ -101,9 +101,9 @@ async def counts_by_unit(
         .group_by(c.unit_id)
     )
     out: dict[str, IndicatorCounts] = {}
-    for row in (await session.execute(query)).all():
-        m = row._mapping
-        out[row.unit_id] = IndicatorCounts(**{k: int(m[k] or 0) for k in UNIT_MONTH_COUNTS})
+    for unit_id, *sums in (await session.execute(query)).all():
+        # The columns come in UNIT_MONTH_COUNTS order, IndicatorCounts' leading fields.
+        out[unit_id] = IndicatorCounts(*(int(v or 0) for v in sums))
     visit_rows = (
         await session.execute(
             select(

@@ -8,11 +8,10 @@ ids, members keep their highest version, automatic points are keyed by their cau
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.envelope import CloudEvent
@@ -20,13 +19,17 @@ from grassroots.contracts.events import REGISTRY
 from grassroots.contracts.events import members as member_events
 from grassroots.contracts.events import requests as request_events
 from grassroots.contracts.streams import MEMBERS, REQUESTS
+from grassroots.evaluation.adapters.facts_store import (
+    add_counts,
+    load_facts,
+    lock_requests,
+    save_facts,
+)
 from grassroots.evaluation.adapters.orm import (
     UNIT_MONTH_COUNTS,
     member_activity,
     members,
     point_items,
-    request_facts,
-    unit_month_counts,
     visits,
 )
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, merge
@@ -39,12 +42,13 @@ from grassroots.evaluation.domain.points import AUTO_POINTS
 from grassroots.evaluation.metrics import PROJECTION_LAG
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.db import dialect_insert, insert_ignoring
-from grassroots.kit.messaging import ConsumerSpec
+from grassroots.kit.messaging import BatchConsumerSpec
 
-_FACT_FIELDS = [f.name for f in fields(RequestFacts)]
 REQUEST_EVENT_TYPES = [
     m.event_type() for m in REGISTRY.values() if m.DOMAIN == "requests" and m.NAME != "visit_logged"
 ]
+_REQUEST_EVENT_SET = frozenset(REQUEST_EVENT_TYPES)
+_WHEN_KEYS = ("occurred_at", "received_at", "due_at")
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -57,123 +61,44 @@ def short_name(event_type: str) -> str:
     return event_type.split(".")[2]
 
 
-def _facts_from_row(row: Any) -> RequestFacts:
-    m = row._mapping
-    values = {name: m[name] for name in _FACT_FIELDS}
-    for key in ("received_at", "responded_at", "resolved_at", "resolved_due_at"):
-        values[key] = _utc(values[key])
-    return RequestFacts(**values)
-
-
-def _row_from_facts(facts: RequestFacts) -> dict[str, Any]:
-    row = {name: getattr(facts, name) for name in _FACT_FIELDS}
-    for key in ("received_at", "responded_at", "resolved_at", "resolved_due_at"):
-        row[key] = _utc(row[key])
-    row["response_seconds"] = facts.response_seconds
-    row["resolved_on_time"] = facts.resolved_on_time
-    return row
-
-
 def parse_request_event(event: CloudEvent) -> tuple[str, dict[str, Any]]:
-    """Validate a request event against its contract; (short name, data with datetimes)."""
-    model = REGISTRY[event.type]
-    data = model.model_validate(event.data)
-    values = data.model_dump()
-    for key in ("occurred_at", "received_at", "due_at"):
-        if values.get(key) is not None:
-            values[key] = _utc(values[key])
+    """Validate a request event against its contract; (short name, its fields).
+
+    The fields are the validated model's own values (no dump copy); times without a zone are
+    taken as UTC, aware ones are kept as they are (they compare as instants)."""
+    model = REGISTRY[event.type].model_validate(event.data)
+    values = dict(model.__dict__)
+    for key in _WHEN_KEYS:
+        moment = values.get(key)
+        if moment is not None and moment.tzinfo is None:
+            values[key] = moment.replace(tzinfo=UTC)
     return short_name(event.type), values
 
 
-async def apply_request_events(
+async def store_request_facts(
     session: AsyncSession,
-    events: Sequence[CloudEvent],
+    merged: dict[str, RequestFacts],
+    points: list[dict[str, Any]],
     response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
 ) -> None:
-    """Merge a batch of request events into the per-request facts, the per-unit monthly
-    counts (by the difference each fact's change makes) and automatic points."""
-    parsed = [parse_request_event(e) for e in events]
-    merged: dict[str, RequestFacts] = {}
-    for name, data in parsed:
-        part = contribution(name, data)
-        known = merged.get(part.request_id)
-        merged[part.request_id] = part if known is None else merge(known, part)
+    """Merge folded facts into the stored ones, move the monthly counts by the difference
+    each request's change makes, and record automatic points."""
     if merged:
-        await _lock_requests(session, sorted(merged))
-        rows = (
-            await session.execute(
-                select(request_facts)
-                .where(request_facts.c.request_id.in_(list(merged)))
-                .with_for_update()
-            )
-        ).all()
-        before: dict[str, RequestFacts] = {}
-        for row in rows:
-            stored = _facts_from_row(row)
-            before[stored.request_id] = stored
-            merged[stored.request_id] = merge(stored, merged[stored.request_id])
-        await _add_count_deltas(session, before, merged, response_limit_seconds)
-        # executemany form: one cached statement, rows sent in batches (no giant VALUES).
-        statement = dialect_insert(session)(request_facts)
-        statement = statement.on_conflict_do_update(
-            index_elements=["request_id"],
-            set_={
-                c.name: statement.excluded[c.name]
-                for c in request_facts.c
-                if c.name != "request_id"
-            },
-        )
-        await session.execute(statement, [_row_from_facts(f) for f in merged.values()])
-    points = [
-        _auto_point(
-            f"resolved:{data['request_id']}:{data['version']}",
-            data["handler_member_id"],
-            data["org_unit_id"],
-            data["occurred_at"],
-            "request_resolved",
-        )
-        for name, data in parsed
-        if name == "resolved" and data.get("handler_member_id")
-    ]
+        await lock_requests(session, merged)
+        before = await load_facts(session, list(merged))
+        after = {
+            rid: facts if rid not in before else merge(before[rid], facts)
+            for rid, facts in merged.items()
+        }
+        deltas = count_deltas(before, after, response_limit_seconds)
+        rows = []
+        for (unit_id, month), delta in sorted(deltas.items()):
+            counts = [getattr(delta, name) for name in UNIT_MONTH_COUNTS]
+            if any(counts):
+                rows.append((unit_id, month, counts))
+        await add_counts(session, rows)
+        await save_facts(session, [f for rid, f in after.items() if before.get(rid) != f])
     await _add_points(session, points)
-
-
-async def _lock_requests(session: AsyncSession, request_ids: list[str]) -> None:
-    """Serialise concurrent merges of the same request (a live consumer beside a rebuild)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite writers are serialised by the kit's write lock
-    await session.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(hashtextextended(x, 0))"
-            " FROM unnest(CAST(:ids AS text[])) AS x"
-        ),
-        {"ids": request_ids},
-    )
-
-
-async def _add_count_deltas(
-    session: AsyncSession,
-    before: dict[str, RequestFacts],
-    after: dict[str, RequestFacts],
-    response_limit_seconds: int,
-) -> None:
-    """Move each changed request's counts from its old state to its new one."""
-    deltas = count_deltas(before, after, response_limit_seconds)
-    rows = []
-    for (unit_id, month), delta in sorted(deltas.items()):
-        values = {name: getattr(delta, name) for name in UNIT_MONTH_COUNTS}
-        if any(values.values()):
-            rows.append({"unit_id": unit_id, "month": month, **values})
-    if not rows:
-        return
-    statement = dialect_insert(session)(unit_month_counts)
-    statement = statement.on_conflict_do_update(
-        index_elements=["unit_id", "month"],
-        set_={
-            name: unit_month_counts.c[name] + statement.excluded[name] for name in UNIT_MONTH_COUNTS
-        },
-    )
-    await session.execute(statement, rows)
 
 
 def _auto_point(
@@ -190,7 +115,7 @@ def _auto_point(
         "status": "approved",
         "proposed_by": None,
         "decided_by": None,
-        "created_at": when,
+        "created_at": as_utc(when),
     }
 
 
@@ -306,20 +231,6 @@ async def _move_member(
     )
 
 
-def _observe_lag(stream: str, event: CloudEvent) -> None:
-    PROJECTION_LAG.labels(stream).set(max(0.0, (utcnow() - event.time).total_seconds()))
-
-
-async def _on_visit(session: AsyncSession, event: CloudEvent) -> None:
-    await apply_visits(session, [event])
-    _observe_lag(REQUESTS.name, event)
-
-
-async def _on_member_event(session: AsyncSession, event: CloudEvent) -> None:
-    await apply_member_event(session, event)
-    _observe_lag(MEMBERS.name, event)
-
-
 MEMBER_EVENT_TYPES = [
     m.event_type()
     for m in (
@@ -330,30 +241,63 @@ MEMBER_EVENT_TYPES = [
         member_events.MemberCheckedIn,
     )
 ]
+_MEMBER_EVENT_SET = frozenset(MEMBER_EVENT_TYPES)
+VISIT_LOGGED = request_events.VisitLogged.event_type()
+# Events per transaction at most for the live projection: a backlog is caught up in large
+# batches, while a lone event is still applied as soon as it arrives.
+PROJECTION_BATCH = 500
 
 
-def requests_consumer(
-    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
-) -> ConsumerSpec:
-    """The durable consumer projecting the requests stream."""
+class ProjectionBatch:
+    """Events folded in memory (request facts merged per request), then stored in one
+    transaction; the same effects as applying them one by one, in any order."""
 
-    async def _on_request_event(session: AsyncSession, event: CloudEvent) -> None:
-        await apply_request_events(session, [event], response_limit_seconds)
-        _observe_lag(REQUESTS.name, event)
+    def __init__(self) -> None:
+        self.facts: dict[str, RequestFacts] = {}
+        self.points: list[dict[str, Any]] = []
+        self.visits: list[CloudEvent] = []
+        self.member_events: list[CloudEvent] = []
+        self.size = 0
 
-    spec = ConsumerSpec(name="requests_projection", stream=REQUESTS)
-    for event_type in REQUEST_EVENT_TYPES:
-        spec.handlers[event_type] = _on_request_event
-    spec.handlers[request_events.VisitLogged.event_type()] = _on_visit
-    return spec
+    def add(self, event: CloudEvent) -> None:
+        """Fold one event in (types this projection does not use are ignored); an event whose
+        data breaks its contract raises ValidationError and leaves the batch as it was."""
+        if event.type in _REQUEST_EVENT_SET:
+            name, data = parse_request_event(event)
+            part = contribution(name, data)
+            known = self.facts.get(part.request_id)
+            self.facts[part.request_id] = part if known is None else merge(known, part)
+            if name == "resolved" and data.get("handler_member_id"):
+                self.points.append(
+                    _auto_point(
+                        f"resolved:{data['request_id']}:{data['version']}",
+                        data["handler_member_id"],
+                        data["org_unit_id"],
+                        data["occurred_at"],
+                        "request_resolved",
+                    )
+                )
+        elif event.type == VISIT_LOGGED:
+            request_events.VisitLogged.model_validate(event.data)
+            self.visits.append(event)
+        elif event.type in _MEMBER_EVENT_SET:
+            REGISTRY[event.type].model_validate(event.data)
+            self.member_events.append(event)
+        else:
+            return
+        self.size += 1
 
-
-def members_consumer() -> ConsumerSpec:
-    """The durable consumer projecting members, posts and check-ins."""
-    spec = ConsumerSpec(name="members_projection", stream=MEMBERS)
-    for event_type in MEMBER_EVENT_TYPES:
-        spec.handlers[event_type] = _on_member_event
-    return spec
+    async def store(
+        self,
+        session: AsyncSession,
+        response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+    ) -> None:
+        """Write the batch's effects in the session's transaction."""
+        await store_request_facts(session, self.facts, self.points, response_limit_seconds)
+        if self.visits:
+            await apply_visits(session, self.visits)
+        for event in self.member_events:
+            await apply_member_event(session, event)
 
 
 async def apply_batch(
@@ -361,13 +305,46 @@ async def apply_batch(
     batch: Sequence[CloudEvent],
     response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
 ) -> None:
-    """Apply a batch of events of any kind (the rebuild's path); same effects as one by one."""
-    request_batch = [e for e in batch if e.type in REQUEST_EVENT_TYPES]
-    visit_batch = [e for e in batch if e.type == request_events.VisitLogged.event_type()]
-    if request_batch:
-        await apply_request_events(session, request_batch, response_limit_seconds)
-    if visit_batch:
-        await apply_visits(session, visit_batch)
+    """Apply a batch of events of any kind in the session's transaction."""
+    folded = ProjectionBatch()
     for event in batch:
-        if event.type in MEMBER_EVENT_TYPES:
-            await apply_member_event(session, event)
+        folded.add(event)
+    await folded.store(session, response_limit_seconds)
+
+
+def _observe_lag(stream: str, event: CloudEvent | None) -> None:
+    if event is not None:
+        PROJECTION_LAG.labels(stream).set(max(0.0, (utcnow() - event.time).total_seconds()))
+
+
+def requests_consumer(
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
+) -> BatchConsumerSpec:
+    """The durable consumer projecting the requests stream, a fetched batch per transaction."""
+
+    async def on_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        await apply_batch(session, events, response_limit_seconds)
+        _observe_lag(REQUESTS.name, events[-1] if events else None)
+
+    return BatchConsumerSpec(
+        name="requests_projection",
+        stream=REQUESTS,
+        event_types=frozenset([*REQUEST_EVENT_TYPES, VISIT_LOGGED]),
+        handler=on_batch,
+        max_batch=PROJECTION_BATCH,
+    )
+
+
+def members_consumer() -> BatchConsumerSpec:
+    """The durable consumer projecting members, posts and check-ins."""
+
+    async def on_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
+        await apply_batch(session, events)
+        _observe_lag(MEMBERS.name, events[-1] if events else None)
+
+    return BatchConsumerSpec(
+        name="members_projection",
+        stream=MEMBERS,
+        event_types=_MEMBER_EVENT_SET,
+        handler=on_batch,
+    )

@@ -59,8 +59,9 @@ async def compute_ranking(
     if scheme.weights.get("survey_rate"):
         surveyed = await survey_rates(session, tree, [c.id for c in children], period)
     inputs = []
+    rates_of = {child.id: counts[child.id].rates() for child in children}
     for child in children:
-        rates = counts[child.id].rates()
+        rates = rates_of[child.id]
         inputs.append(
             RankInput(
                 org_unit_id=child.id,
@@ -93,7 +94,7 @@ async def compute_ranking(
                 "deduction": entry.score.deduction,
                 "indicators": {
                     **c.as_dict(),
-                    **c.rates(),
+                    **rates_of[unit.id],
                     "survey_rate": surveyed.get(unit.id),
                 },
             }
