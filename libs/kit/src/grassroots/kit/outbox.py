@@ -214,7 +214,14 @@ class OutboxRelay:
             )
             for row in rows
         ]
-        await asyncio.wait_for(asyncio.gather(*futures), timeout=self.publish_timeout)
+        # Failures come back as results, so an ack cancelled while the connection closes is
+        # raised here rather than left in the gather as an exception nobody retrieves.
+        results = await asyncio.wait_for(
+            asyncio.gather(*futures, return_exceptions=True), timeout=self.publish_timeout
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
 
     @staticmethod
