@@ -422,3 +422,48 @@ async def test_the_community_registers_check_ins_of_members_working_elsewhere(
         headers=community_cadre,
     )
     assert stranger.status_code == 403
+
+
+async def test_letters_past_their_validity_are_closed_by_the_sweeper(
+    members: RunningService, tree: Tree, new_member: Any, published: Any
+) -> None:
+    from grassroots.members.service.sweeper import expire_overdue_letters
+
+    letters = []
+    for serial in (21, 22):
+        created = await register(members, new_member(tree["village"]["id"], serial))
+        response = await members.client.post(
+            f"/v1/members/{created['id']}/transfers",
+            json={"to_org_unit_id": tree["other_village"]["id"], "reason": "外出务工"},
+            headers=auth(),
+        )
+        assert response.status_code == 201, response.text
+        letters.append(response.json())
+    overdue, current = letters
+    async with members.runtime.db.transaction() as session:
+        await session.execute(
+            update(transfers)
+            .where(transfers.c.id == overdue["id"])
+            .values(valid_until=date.today() - timedelta(days=1))
+        )
+    deps = members.app.state.deps
+    assert await expire_overdue_letters(members.runtime, deps) == 1
+    assert await expire_overdue_letters(members.runtime, deps) == 0  # closed once
+    closed = (await members.client.get(f"/v1/transfers/{overdue['id']}", headers=auth())).json()
+    assert closed["status"] == "expired"
+    still = (await members.client.get(f"/v1/transfers/{current['id']}", headers=auth())).json()
+    assert still["status"] == "issued"
+
+    def expired_events() -> list[dict[str, Any]]:
+        found = []
+        for _subject, payload in published.on("gr.members.v1.transfer_status_changed."):
+            data = json.loads(payload)["data"]
+            if data["status"] == "expired":
+                found.append(data)
+        return found
+
+    async def announced() -> bool:
+        return bool(expired_events())
+
+    await eventually(announced)
+    assert [e["transfer_id"] for e in expired_events()] == [overdue["id"]]

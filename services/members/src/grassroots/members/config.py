@@ -29,6 +29,8 @@ class MembersSettings(ServiceSettings):
     members_encryption_key_id: str = "dev1"
     members_index_key: str = DEV_INDEX_KEY
     members_stats_refresh_seconds: float = Field(default=30.0, gt=0)
+    # How often transfer letters past their validity are closed as expired (0: never).
+    members_sweep_seconds: float = Field(default=600.0, ge=0)
 
     @model_validator(mode="after")
     def _refuse_dev_keys_in_production(self) -> MembersSettings:

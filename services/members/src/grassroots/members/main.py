@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,6 +20,7 @@ from grassroots.members.entrypoints.http import router
 from grassroots.members.entrypoints.members_http import router as members_router
 from grassroots.members.service.gauges import refresh_gauges_lifespan
 from grassroots.members.service.shared import Deps
+from grassroots.members.service.sweeper import run_sweeper
 
 
 def key_ring(settings: MembersSettings) -> KeyRing:
@@ -45,18 +48,25 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     assert isinstance(settings, MembersSettings)
     runtime = Runtime(settings)
     cipher = key_ring(settings)
+    deps = Deps(outbox=runtime.outbox, cipher=cipher, deployment_prefix=settings.area_prefix)
+    gauges = refresh_gauges_lifespan(settings.members_stats_refresh_seconds)
+
+    @asynccontextmanager
+    async def background(runtime: Runtime) -> AsyncIterator[None]:
+        async with gauges(runtime):
+            if settings.members_sweep_seconds > 0:
+                sweeper = run_sweeper(runtime, deps, settings.members_sweep_seconds)
+                runtime.add_task(asyncio.create_task(sweeper, name="members-sweeper"))
+            yield
+
     app = create_app(
         runtime,
         [router, members_router],
         title="Grassroots members",
         description="Organisation tree and member registry.",
-        extra_lifespan=refresh_gauges_lifespan(settings.members_stats_refresh_seconds),
+        extra_lifespan=background,
     )
-    app.state.deps = Deps(
-        outbox=runtime.outbox,
-        cipher=cipher,
-        deployment_prefix=settings.area_prefix,
-    )
+    app.state.deps = deps
     return app
 
 

@@ -1,0 +1,76 @@
+"""Housekeeping nobody should have to remember: transfer letters past their validity close.
+
+A letter is valid 90 days; one neither accepted nor otherwise decided by then is closed as
+`expired` by the system, exactly as the sending organisation would close it by hand, with its
+event. Safe with several replicas: each letter is locked (skipping locked ones) and checked
+again before it is closed, so it is closed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import select
+
+from grassroots.contracts.area import ROOT_AREA
+from grassroots.kit.app import Runtime
+from grassroots.kit.auth import Principal
+from grassroots.kit.clock import utcnow
+from grassroots.kit.problems import ProblemError
+from grassroots.members.adapters.orm import transfers
+from grassroots.members.service.shared import Deps
+from grassroots.members.service.transfers import DecisionIn, decide_transfer
+
+log = logging.getLogger(__name__)
+
+SYSTEM = Principal(sub="system:transfer-expiry", role="platform_admin", org=ROOT_AREA)
+NOTE = "closed automatically: the letter's validity ran out"
+
+
+async def expire_overdue_letters(runtime: Runtime, deps: Deps, *, limit: int = 500) -> int:
+    """Close every issued letter whose validity ended before today; how many were closed."""
+    today = utcnow().date()
+    async with runtime.db.read_only() as session:
+        due = (
+            await session.scalars(
+                select(transfers.c.id)
+                .where(transfers.c.status == "issued", transfers.c.valid_until < today)
+                .order_by(transfers.c.valid_until, transfers.c.id)
+                .limit(limit)
+            )
+        ).all()
+    closed = 0
+    for transfer_id in due:
+        try:
+            async with runtime.db.transaction() as session:
+                query = select(transfers.c.id).where(
+                    transfers.c.id == transfer_id, transfers.c.status == "issued"
+                )
+                if not runtime.db.is_sqlite:
+                    query = query.with_for_update(skip_locked=True)
+                if (await session.execute(query)).first() is None:
+                    continue  # decided meanwhile, or another replica is closing it
+                await decide_transfer(
+                    session, deps, SYSTEM, transfer_id, "expire", DecisionIn(note=NOTE)
+                )
+        except ProblemError as exc:
+            # Rolled back whole; the next sweep tries again.
+            log.warning("transfer %s not expired: %s", transfer_id, exc.detail)
+            continue
+        closed += 1
+    if closed:
+        log.info("closed %d transfer letters past their validity", closed)
+    return closed
+
+
+async def run_sweeper(runtime: Runtime, deps: Deps, interval: float) -> None:
+    """Sweep every `interval` seconds until cancelled."""
+    while True:
+        try:
+            await expire_overdue_letters(runtime, deps)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("members sweeper: a sweep failed", exc_info=True)
+        await asyncio.sleep(interval)
