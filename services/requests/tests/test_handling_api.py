@@ -585,3 +585,36 @@ async def test_contacts_are_sealed_and_fernet_rows_of_earlier_releases_still_rea
     assert response.json() == {"name": "李四", "phone": "13900001111"}
     shown = (await service.client.get(f"/v1/requests/{rid}", headers=VILLAGE_CADRE)).json()
     assert shown["citizen"] == {"name": "李*", "phone": "139****1111"}
+
+
+async def test_concurrent_intakes_each_land_once_with_their_history_and_events(
+    service: RunningService,
+) -> None:
+    from sqlalchemy import func, select
+
+    from grassroots.requests.adapters.orm import history, requests
+
+    count = 80
+    answers = await asyncio.gather(
+        *(submit(service, description=f"同时提交的第{n}件诉求") for n in range(count))
+    )
+    ids = {a["id"] for a in answers}
+    codes = {a["tracking_code"] for a in answers}
+    assert len(ids) == len(codes) == count
+    async with service.runtime.db.read_only() as session:
+        rows = await session.scalar(
+            select(func.count()).select_from(requests).where(requests.c.id.in_(ids))
+        )
+        entries = await session.scalar(
+            select(func.count()).select_from(history).where(history.c.request_id.in_(ids))
+        )
+    assert rows == entries == count
+    submitted = await published(service, REQUESTS.name, "gr.requests.v1.submitted.>")
+    announced = [json.loads(m.data)["data"]["request_id"] for m in submitted]
+    assert sorted(announced) == sorted(ids)
+    contacts = await published(service, NOTIFY.name, "gr.notify.v1.>")
+    assert {json.loads(m.data)["data"]["request_id"] for m in contacts} >= ids
+    # Each answer can be tracked by its own code and shows its own description.
+    for answer in answers[:5]:
+        tracked = await service.client.get(f"/v1/track/{answer['tracking_code']}")
+        assert tracked.json()["id"] == answer["id"]
