@@ -27,7 +27,7 @@ from grassroots.kit import metrics
 from grassroots.kit.clock import as_utc
 from grassroots.kit.db import Database, new_metadata
 from grassroots.kit.groupcommit import GroupCommit
-from grassroots.kit.testing.services import DatabaseFactory
+from grassroots.kit.testing.services import DatabaseFactory, scratch_database
 
 pytestmark = pytest.mark.component
 
@@ -55,17 +55,8 @@ children = Table(
 async def db(
     request: pytest.FixtureRequest, databases: DatabaseFactory, tmp_path: Path
 ) -> AsyncIterator[Database]:
-    if request.param == "postgresql":
-        url = await databases.empty()
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'gc.db'}"
-    database = Database(url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with scratch_database(request.param, metadata, databases, tmp_path) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 def unit_of_work(n: int, code: str | None = None) -> list[tuple[Table, dict[str, object]]]:

@@ -12,7 +12,7 @@ from sqlalchemy import Column, LargeBinary, MetaData, String, Table, insert, sel
 from grassroots.kit.db import Database
 from grassroots.kit.resealing import SealedColumn, reseal_columns
 from grassroots.kit.sealing import FernetReader, KeyRing, new_key
-from grassroots.kit.testing.services import DatabaseFactory
+from grassroots.kit.testing.services import DatabaseFactory, scratch_database
 
 pytestmark = pytest.mark.component
 
@@ -30,17 +30,8 @@ people = Table(
 async def db(
     request: pytest.FixtureRequest, databases: DatabaseFactory, tmp_path: Path
 ) -> AsyncIterator[Database]:
-    if request.param == "postgresql":
-        url = await databases.empty()
-    else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'reseal.db'}"
-    database = Database(url)
-    async with database.engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    try:
+    async with scratch_database(request.param, metadata, databases, tmp_path) as database:
         yield database
-    finally:
-        await database.dispose()
 
 
 async def test_values_of_old_keys_and_legacy_values_move_to_the_active_key(db: Database) -> None:

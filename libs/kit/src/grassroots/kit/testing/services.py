@@ -7,16 +7,19 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from sqlalchemy import MetaData
 
 from grassroots.kit.app import Runtime
 from grassroots.kit.auth import Role, issue_token
 from grassroots.kit.cli import ServiceSpec
+from grassroots.kit.db import Database
 from grassroots.kit.settings import ServiceSettings
 from grassroots.kit.testing.servers import PostgresServer
 
@@ -145,3 +148,22 @@ class DatabaseFactory:
         name = f"e_{uuid.uuid4().hex[:10]}"
         await self._execute(f'CREATE DATABASE "{name}"')
         return self.server.url(name)
+
+
+@asynccontextmanager
+async def scratch_database(
+    kind: str, metadata: MetaData, databases: DatabaseFactory, directory: Path
+) -> AsyncIterator[Database]:
+    """A throwaway database holding `metadata`'s tables: `postgresql` or `sqlite` (in
+    `directory`), for kit tests of mechanisms that run on both."""
+    if kind == "postgresql":
+        url = await databases.empty()
+    else:
+        url = f"sqlite+aiosqlite:///{directory / 'scratch.db'}"
+    database = Database(url)
+    async with database.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield database
+    finally:
+        await database.dispose()

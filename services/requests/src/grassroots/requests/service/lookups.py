@@ -10,7 +10,7 @@ empties the cache at once, so only another replica's change can take up to `ttl`
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +18,9 @@ from grassroots.kit.db import Database
 from grassroots.kit.orgtree import OrgUnitView, get_unit, unit_serving
 from grassroots.kit.problems import Invalid
 from grassroots.requests.service.catalog import find_item
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 TIER_DEPTH = {"grid": 6, "village": 5, "township": 4, "county": 3, "city": 2, "province": 1}
 
@@ -36,14 +39,36 @@ async def route_to_unit(session: AsyncSession, area_code: str, handling_tier: st
     return unit
 
 
+class _Remembered(Generic[K, V]):
+    """Values kept `ttl` seconds each (0: not at all), at most `size` of them."""
+
+    def __init__(self, ttl: float, size: int = 100_000) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._values: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        kept = self._values.get(key)
+        return kept[1] if kept is not None and kept[0] > time.monotonic() else None
+
+    def put(self, key: K, value: V) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._values) >= self.size:
+            self._values.clear()
+        self._values[key] = (time.monotonic() + self.ttl, value)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
 class Lookups:
     """Catalogue items by (county, code) and routes by (area, tier), kept `ttl` seconds."""
 
     def __init__(self, db: Database, ttl: float) -> None:
         self.db = db
-        self.ttl = ttl
-        self._items: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
-        self._routes: dict[tuple[str, str], tuple[float, OrgUnitView]] = {}
+        self._items: _Remembered[tuple[str, str], dict[str, Any]] = _Remembered(ttl)
+        self._routes: _Remembered[tuple[str, str], OrgUnitView] = _Remembered(ttl)
         self._stale = False
 
     def clear(self) -> None:
@@ -62,29 +87,20 @@ class Lookups:
             self.clear()
 
     async def item(self, county_area: str, code: str) -> dict[str, Any] | None:
-        """The county's catalogue item `code`, or None."""
-        key = (county_area, code)
-        cached = self._items.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        async with self.db.read_only() as session:
-            item = await find_item(session, county_area, code)
-        if item is not None and self.ttl > 0:
-            self._items[key] = (now + self.ttl, item)
+        """The county's catalogue item `code`, or None (which is never remembered)."""
+        item = self._items.get((county_area, code))
+        if item is None:
+            async with self.db.read_only() as session:
+                item = await find_item(session, county_area, code)
+            if item is not None:
+                self._items.put((county_area, code), item)
         return item
 
     async def route(self, area_code: str, handling_tier: str) -> OrgUnitView:
         """The unit a request for `area_code` at `handling_tier` goes to (422 if none)."""
-        key = (area_code, handling_tier)
-        cached = self._routes.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        async with self.db.read_only() as session:
-            unit = await route_to_unit(session, area_code, handling_tier)
-        if self.ttl > 0:
-            if len(self._routes) > 100_000:
-                self._routes.clear()
-            self._routes[key] = (now + self.ttl, unit)
+        unit = self._routes.get((area_code, handling_tier))
+        if unit is None:
+            async with self.db.read_only() as session:
+                unit = await route_to_unit(session, area_code, handling_tier)
+            self._routes.put((area_code, handling_tier), unit)
         return unit
