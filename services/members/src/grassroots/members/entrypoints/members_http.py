@@ -389,15 +389,22 @@ async def claim_post(
 
 @router.get(
     "/members/{member_id}/posts",
-    response_model=list[activities.PostOut],
+    response_model=Page[activities.PostOut],
     tags=["in-service members"],
 )
 async def list_posts(
-    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime
-) -> list[activities.PostOut]:
-    """A member's claimed posts."""
+    member_id: str,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[activities.PostOut]:
+    """A member's claimed posts, paged."""
     async with runtime.db.read_only() as session:
-        return await activities.list_posts(session, principal, member_id)
+        items, next_key = await activities.list_posts(
+            session, principal, member_id, limit=limit, after=_after(cursor)
+        )
+    return _page(items, next_key)
 
 
 @router.post(
@@ -420,15 +427,22 @@ async def publish_commitment(
 
 @router.get(
     "/members/{member_id}/commitments",
-    response_model=list[activities.CommitmentOut],
+    response_model=Page[activities.CommitmentOut],
     tags=["in-service members"],
 )
 async def list_commitments(
-    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime
-) -> list[activities.CommitmentOut]:
-    """A member's public commitments."""
+    member_id: str,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[activities.CommitmentOut]:
+    """A member's public commitments, paged."""
     async with runtime.db.read_only() as session:
-        return await activities.list_commitments(session, principal, member_id)
+        items, next_key = await activities.list_commitments(
+            session, principal, member_id, limit=limit, after=_after(cursor)
+        )
+    return _page(items, next_key)
 
 
 @router.get("/stats/structure", response_model=stats.StructureOut, tags=["statistics"])
