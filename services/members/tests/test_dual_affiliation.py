@@ -84,10 +84,12 @@ async def test_the_residence_community_sees_its_checked_in_member_and_their_post
 
     events = [json.loads(d) for s, d in published.on("gr.members.v1.") if "post_claimed" in s]
     assert {e["data"]["post_org_unit_id"] for e in events} == {tree["community"]["id"]}
+    assert {e["data"]["post_area_code"] for e in events} == {tree["community"]["area_code"]}
     promised = [
         json.loads(d) for s, d in published.on("gr.members.v1.") if "commitment_published" in s
     ]
     assert promised[0]["data"]["community_org_unit_id"] == tree["community"]["id"]
+    assert promised[0]["data"]["community_area_code"] == tree["community"]["area_code"]
     assert promised[0]["data"]["text"] == "每月参加社区志愿服务两次"
 
 

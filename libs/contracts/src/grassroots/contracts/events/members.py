@@ -112,8 +112,10 @@ class PostClaimed(_MemberEvent):
     NAME: ClassVar[str] = "post_claimed"
     post_id: str
     title: str
-    # Where the post is served: the residence community once checked in, else the home unit.
+    # Where the post is served: the residence community once checked in, else the home unit
+    # (with its area, so a consumer need not have seen that unit yet).
     post_org_unit_id: str | None = None
+    post_area_code: AreaCode | None = None
 
 
 class CommitmentPublished(_MemberEvent):
@@ -126,6 +128,7 @@ class CommitmentPublished(_MemberEvent):
     text: str | None = Field(default=None, max_length=2000)
     # The residence community the member checked in at, which assesses them too (双重考核).
     community_org_unit_id: str | None = None
+    community_area_code: AreaCode | None = None
 
 
 register(

@@ -338,6 +338,7 @@ async def claim_post(
         post_id=values["id"],
         title=body.title,
         post_org_unit_id=values["org_unit_id"],
+        post_area_code=row.community_area if row.community_org_unit_id else area,
         version=new.version,
         occurred_at=utcnow(),
     )
@@ -368,6 +369,7 @@ async def publish_commitment(
         due=body.due,
         text=body.text,
         community_org_unit_id=row.community_org_unit_id,
+        community_area_code=row.community_area,
         version=new.version,
         occurred_at=utcnow(),
     )

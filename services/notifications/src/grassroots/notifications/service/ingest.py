@@ -420,7 +420,7 @@ class Ingest:
         data = mem.PostClaimed.model_validate(event.data)
         unit_id = data.post_org_unit_id or data.org_unit_id
         unit = await get_unit(session, unit_id)
-        area = unit.area_code if unit else event.areacode
+        area = data.post_area_code or (unit.area_code if unit else event.areacode)
         content = {"post_id": data.post_id, "title": data.title}
         await self._board(session, event, "post_claimed", area, content, unit_id, data.member_id)
 
@@ -437,21 +437,20 @@ class Ingest:
         await self._board(
             session, event, "commitment", area, content, data.org_unit_id, data.member_id
         )
-        if data.community_org_unit_id and data.community_org_unit_id != data.org_unit_id:
-            community = await get_unit(session, data.community_org_unit_id)
-            if community is not None:
-                # Both units assess the member (双重考核): the community shows it as well,
-                # as a second board item with its own cause.
-                await self._board(
-                    session,
-                    event,
-                    "commitment",
-                    community.area_code,
-                    content,
-                    community.id,
-                    data.member_id,
-                    cause_id=f"{event.id}:community",
-                )
+        community_id, community_area = data.community_org_unit_id, data.community_area_code
+        if community_id and community_area and community_id != data.org_unit_id:
+            # Both units assess the member (双重考核): the community shows it as well, as a
+            # second board item with a cause of its own.
+            await self._board(
+                session,
+                event,
+                "commitment",
+                community_area,
+                content,
+                community_id,
+                data.member_id,
+                cause_id=f"{event.id}:community",
+            )
 
     async def publish_evaluation(self, session: AsyncSession, event: CloudEvent) -> None:
         """Rankings and results go on the board; members hear their own result."""
