@@ -10,6 +10,7 @@ import random
 import shutil
 import subprocess
 import sys
+import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 from xml.parsers import expat
@@ -507,7 +508,7 @@ async def test_exports_charts_and_metrics(
     await wait_projected(evaluation, expected_requests=6)
     client = evaluation.client
     query = "parent=county&period=2026-11"
-    response = await client.get(f"/v1/rankings/export?{query}&format=csv", headers=ADMIN)
+    response = await client.get(f"/v1/rankings/export?{query}&format=csv&lang=en", headers=ADMIN)
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(row["rank"], row["area_code"], row["score"]) for row in rows] == [
@@ -517,14 +518,14 @@ async def test_exports_charts_and_metrics(
     ]
     xlsx = await client.get(f"/v1/rankings/export?{query}&format=xlsx", headers=ADMIN)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet["A1"].value == "rank" and sheet["B2"].value == "单位 town-b"
+    assert sheet["A1"].value == "排名" and sheet["B2"].value == "单位 town-b"
     assert sheet["E3"].value == 78.0
     indicators = await client.get(
         "/v1/orgs/town-a/indicators/export?period=2026-11&format=xlsx", headers=ADMIN
     )
     table = list(openpyxl.load_workbook(io.BytesIO(indicators.content)).active.values)
     assert [row[0] for row in table[1:]] == ["单位 town-a", "单位 village-a1"]
-    received = table[0].index("received")
+    received = table[0].index("受理数")
     assert [row[received] for row in table[1:]] == [3, 2]
     png = await client.get(f"/v1/rankings/chart?{query}&format=png", headers=ADMIN)
     assert png.headers["content-type"] == "image/png"
@@ -539,6 +540,7 @@ async def test_exports_charts_and_metrics(
     assert trend_png.content.startswith(b"\x89PNG\r\n\x1a\n")
     bad = await client.get(f"/v1/rankings/chart?{query}&format=gif", headers=ADMIN)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "format"
+    await _exports_of_a_hostile_unit_name_stay_text(evaluation, nats_server, query)
     await client.post(
         "/v1/rankings/publish", json={"parent": "county", "period": "2026-11"}, headers=ADMIN
     )
@@ -552,3 +554,43 @@ async def test_exports_charts_and_metrics(
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "town-a" not in text
+
+
+async def _exports_of_a_hostile_unit_name_stay_text(
+    evaluation: RunningService, nats_server: NatsServer, query: str
+) -> None:
+    """A unit renamed `=HYPERLINK(...)`: no export carries it as a live formula."""
+    hostile = '=HYPERLINK("http://evil.example","点我")'
+    renamed = m.OrgUnitUpdated(
+        org_unit_id="town-b",
+        name=hostile,
+        area_code=AREA["town-b"],
+        tier="township",
+        kind="committee",
+        domain="rural",
+        parent_id="county",
+        version=2,
+        occurred_at=local(3, 8),
+    )
+    await publish(nats_server.url, [(renamed, envelope(renamed))])
+
+    async def applied() -> bool:
+        async with evaluation.runtime.db.read_only() as session:
+            name = await session.scalar(select(org_units.c.name).where(org_units.c.id == "town-b"))
+        return name == hostile
+
+    await eventually(applied)
+    for path in (
+        f"/v1/rankings/export?{query}",
+        "/v1/orgs/county/indicators/export?period=2026-11",
+    ):
+        exported = await evaluation.client.get(f"{path}&format=csv", headers=ADMIN)
+        cells = [
+            c for row in csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))) for c in row
+        ]
+        assert "'" + hostile in cells and hostile not in cells, path
+        book = await evaluation.client.get(f"{path}&format=xlsx", headers=ADMIN)
+        with zipfile.ZipFile(io.BytesIO(book.content)) as archive:
+            assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode(), path
+        values = list(openpyxl.load_workbook(io.BytesIO(book.content)).active.values)  # type: ignore[union-attr]
+        assert hostile in {v for row in values for v in row}, path

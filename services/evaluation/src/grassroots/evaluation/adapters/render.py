@@ -1,8 +1,7 @@
-"""Tables and charts for reports: CSV, XLSX (openpyxl), PNG and SVG (matplotlib, Agg)."""
+"""Charts for reports: PNG and SVG (matplotlib, Agg); tables are the kit's spreadsheets."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-# matplotlib and openpyxl are imported where used: they cost seconds at start-up.
+# matplotlib is imported where used: it costs seconds at start-up.
 
 # Fonts that can draw Chinese names, in order of preference.
 CJK_FONTS = (
@@ -30,37 +29,6 @@ MEDIA_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",
 }
-
-
-def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """CSV with a BOM, so spreadsheet programs read the Chinese names right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def to_xlsx(sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """One worksheet with a bold header row."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
-    ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(list(row))
-    for column in ws.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 @lru_cache(maxsize=1)

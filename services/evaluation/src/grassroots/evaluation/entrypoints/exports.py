@@ -11,8 +11,6 @@ from grassroots.evaluation.adapters.render import (
     MEDIA_TYPES,
     label_for,
     ranking_chart,
-    to_csv,
-    to_xlsx,
     trend_chart,
 )
 from grassroots.evaluation.domain.periods import Period
@@ -21,6 +19,7 @@ from grassroots.evaluation.entrypoints.common import RulesDep, RuntimeDep, parse
 from grassroots.evaluation.service.indicators import load_tree, rolled_up
 from grassroots.evaluation.service.rankings import compute_ranking, find_publication
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.spreadsheets import csv_bytes, xlsx_bytes
 
 router = APIRouter(prefix="/v1", tags=["exports"])
 
@@ -39,6 +38,33 @@ COUNT_COLUMNS = (
     "visits",
     "visit_quota",
 )
+# Headers of the spreadsheets: Chinese by default, the keys with `?lang=en`.
+CHINESE_HEADERS = {
+    "rank": "排名",
+    "name": "单位",
+    "area_code": "区划代码",
+    "status": "状态",
+    "score": "得分",
+    "grade": "等次",
+    "period": "周期",
+    "response_rate": "响应率",
+    "resolution_rate": "解决率",
+    "satisfaction_rate": "满意率",
+    "on_time_rate": "按时办结率",
+    "received": "受理数",
+    "accepted_on_time": "按时签收数",
+    "resolved": "办结数",
+    "resolved_on_time": "按时办结数",
+    "escalated": "上报数",
+    "explained": "说明数",
+    "feedback_count": "评价数",
+    "satisfied": "满意数",
+    "basically_satisfied": "基本满意数",
+    "unsatisfied": "不满意数",
+    "visits": "走访户数",
+    "visit_quota": "走访任务数",
+}
+Lang = Literal["zh", "en"]
 THREE_RATES = {
     "response": "response_rate",
     "resolution": "resolution_rate",
@@ -52,6 +78,16 @@ def _file(content: bytes, fmt: str, stem: str) -> Response:
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'},
     )
+
+
+async def _sheet(
+    sheet: str, columns: list[str], rows: list[list[Any]], fmt: str, stem: str, lang: Lang
+) -> Response:
+    """The table as a formula-safe CSV or XLSX file (the kit's one writer)."""
+    header = columns if lang == "en" else [CHINESE_HEADERS.get(c, c) for c in columns]
+    if fmt == "xlsx":
+        return _file(await asyncio.to_thread(xlsx_bytes, sheet, header, rows), fmt, stem)
+    return _file(csv_bytes(header, rows), fmt, stem)
 
 
 def _rounded(value: Any) -> Any:
@@ -79,6 +115,7 @@ async def export_ranking(
     period: str,
     scheme: str = DEFAULT_SCHEME,
     format: Literal["csv", "xlsx"] = "csv",
+    lang: Lang = "zh",
 ) -> Response:
     """The ranking as a spreadsheet: rank, unit, score, grade and the indicators behind it."""
     parsed = parse_period(period)
@@ -107,9 +144,7 @@ async def export_ranking(
         for item in ranking["items"]
     ]
     stem = f"ranking-{parsed}-{scheme}"
-    if format == "xlsx":
-        return _file(await asyncio.to_thread(to_xlsx, str(parsed), columns, rows), format, stem)
-    return _file(to_csv(columns, rows), format, stem)
+    return await _sheet(str(parsed), columns, rows, format, stem, lang)
 
 
 @router.get("/rankings/chart", response_class=Response)
@@ -142,6 +177,7 @@ async def export_indicators(
     rules: RulesDep,
     period: str,
     format: Literal["csv", "xlsx"] = "csv",
+    lang: Lang = "zh",
 ) -> Response:
     """The unit's indicators (rolled up) and each child's, one row per unit."""
     parsed = parse_period(period)
@@ -166,9 +202,7 @@ async def export_indicators(
             ]
         )
     stem = f"indicators-{unit.area_code}-{parsed}"
-    if format == "xlsx":
-        return _file(await asyncio.to_thread(to_xlsx, str(parsed), columns, rows), format, stem)
-    return _file(to_csv(columns, rows), format, stem)
+    return await _sheet(str(parsed), columns, rows, format, stem, lang)
 
 
 @router.get("/orgs/{org_unit_id}/trend", response_class=Response)
