@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.db import Database
 from grassroots.kit.problems import NotFound, ProblemError
 from grassroots.members.adapters.orm import import_jobs
@@ -34,9 +35,15 @@ class ImportJobOut(BaseModel):
     rejected: int
     result: ImportResult | None = None
     error: str | None = None
-    created_at: Any
-    updated_at: Any
-    finished_at: Any = None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None = None
+
+    @field_validator("created_at", "updated_at", "finished_at")
+    @classmethod
+    def _aware(cls, moment: datetime | None) -> datetime | None:
+        # SQLite hands timestamps back without their offset.
+        return as_utc(moment) if moment is not None else None
 
 
 async def start_import_job(
