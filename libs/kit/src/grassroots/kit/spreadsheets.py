@@ -7,10 +7,14 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import ElementTree
 
 from grassroots.kit.problems import Invalid
 
@@ -159,7 +163,12 @@ def read_table(
     *,
     sheet: str | None = None,
 ) -> Table:
-    """Header and data rows of a CSV (UTF-8, BOM, UTF-16, GBK/GB18030) or XLSX upload."""
+    """Header and data rows of a CSV (UTF-8, BOM, UTF-16, GBK/GB18030) or XLSX upload.
+
+    An XLSX sheet is streamed from its XML part, row by row, with the workbook's shared
+    strings and date styles read first: openpyxl's read-only mode builds an object per cell
+    and reads about seven times slower.
+    """
     head = stream.read(8)
     stream.seek(0)
     if filename.lower().endswith((".xlsx", ".xlsm")) or head[:2] == b"PK":
@@ -212,24 +221,132 @@ def _decoded(text: io.TextIOWrapper) -> Iterator[str]:
         raise Invalid("file", f"文件中有无法解码的字节 / undecodable bytes: {exc.reason}") from exc
 
 
-def _read_xlsx(stream: IO[bytes], is_column: Callable[[str], bool], sheet: str | None) -> Table:
-    from openpyxl import load_workbook
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"^([A-Z]+)")
 
+
+def _read_xlsx(stream: IO[bytes], is_column: Callable[[str], bool], sheet: str | None) -> Table:
     try:
-        # read_only streams the sheet XML row by row instead of building every cell.
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:
+        archive = zipfile.ZipFile(stream)
+        path = _sheet_path(archive, sheet)
+        strings = _shared_strings(archive)
+        dates = _date_styles(archive)
+    except (zipfile.BadZipFile, KeyError, ParseError) as exc:
         raise Invalid(
             "file", f"不是可读的 XLSX 文件 / not a readable XLSX workbook: {exc}"
         ) from exc
-    if sheet is not None:
-        if sheet not in workbook.sheetnames:
-            raise Invalid("sheet", f"没有工作表 {sheet} / no sheet {sheet}: {workbook.sheetnames}")
-        worksheet = workbook[sheet]
-    else:
-        worksheet = workbook.worksheets[0]
-    rows = (list(r) for r in worksheet.iter_rows(values_only=True))  # type: ignore[union-attr]
-    return _find_header(rows, is_column, None)
+    return _find_header(_sheet_rows(archive, path, strings, dates), is_column, None)
+
+
+def _sheet_path(archive: zipfile.ZipFile, sheet: str | None) -> str:
+    """The archive path of the named sheet, or of the first one."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    sheets = [(s.get("name", ""), s.get(f"{_REL}id", "")) for s in book.iter(f"{_MAIN}sheet")]
+    if not sheets:
+        raise KeyError("the workbook has no sheet")
+    names = [name for name, _ in sheets]
+    if sheet is not None and sheet not in names:
+        raise Invalid("sheet", f"没有工作表 {sheet} / no sheet {sheet}: {names}")
+    wanted = dict(sheets)[sheet] if sheet is not None else sheets[0][1]
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    for rel in rels.iter(f"{_PACKAGE_REL}Relationship"):
+        if rel.get("Id") == wanted:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    raise KeyError(f"no part for sheet {wanted}")
+
+
+def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    """The workbook's shared strings (rich text runs joined, phonetic guides left out)."""
+    if "xl/sharedStrings.xml" not in archive.namelist():
+        return []
+    strings: list[str] = []
+    with archive.open("xl/sharedStrings.xml") as part:
+        for _, element in ElementTree.iterparse(part):
+            if element.tag == f"{_MAIN}si":
+                strings.append(_text_of(element))
+                element.clear()
+    return strings
+
+
+def _text_of(element: Element) -> str:
+    direct = element.find(f"{_MAIN}t")
+    if direct is not None:
+        return direct.text or ""
+    return "".join(t.text or "" for r in element.iter(f"{_MAIN}r") for t in r.iter(f"{_MAIN}t"))
+
+
+def _date_styles(archive: zipfile.ZipFile) -> set[int]:
+    """Indexes of the cell styles whose number format shows a date."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    if "xl/styles.xml" not in archive.namelist():
+        return set()
+    styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    formats: dict[int, str] = dict(BUILTIN_FORMATS)
+    for fmt in styles.iter(f"{_MAIN}numFmt"):
+        formats[int(fmt.get("numFmtId", "0"))] = fmt.get("formatCode", "")
+    cell_xfs = styles.find(f"{_MAIN}cellXfs")
+    if cell_xfs is None:
+        return set()
+    return {
+        index
+        for index, xf in enumerate(cell_xfs.iter(f"{_MAIN}xf"))
+        if is_date_format(formats.get(int(xf.get("numFmtId", "0")), ""))
+    }
+
+
+def _sheet_rows(
+    archive: zipfile.ZipFile, path: str, strings: list[str], dates: set[int]
+) -> Iterator[list[Any]]:
+    """The sheet's rows streamed from its XML (each element dropped once read)."""
+    from openpyxl.utils.cell import column_index_from_string
+    from openpyxl.utils.datetime import from_excel
+
+    row_tag, cell_tag = f"{_MAIN}row", f"{_MAIN}c"
+    value_tag, inline_tag = f"{_MAIN}v", f"{_MAIN}is"
+    expected_row = 1
+    with archive.open(path) as part:
+        for _, element in ElementTree.iterparse(part):
+            if element.tag != row_tag:
+                continue
+            number = int(element.get("r", expected_row))
+            # Rows left out of the XML are empty rows of the sheet.
+            while expected_row < number:
+                yield []
+                expected_row += 1
+            cells: list[Any] = []
+            for cell in element.iter(cell_tag):
+                ref = _CELL_REF.match(cell.get("r", ""))
+                column = column_index_from_string(ref[1]) - 1 if ref else len(cells)
+                if column > len(cells):
+                    cells.extend([None] * (column - len(cells)))
+                kind = cell.get("t", "n")
+                raw = cell.find(value_tag)
+                text = raw.text if raw is not None else None
+                value: Any
+                if kind == "s" and text is not None:
+                    value = strings[int(text)]
+                elif kind == "inlineStr":
+                    inline = cell.find(inline_tag)
+                    value = _text_of(inline) if inline is not None else None
+                elif kind in {"str", "e"}:
+                    value = text
+                elif kind == "b":
+                    value = text == "1"
+                elif text is None:
+                    value = None
+                elif int(cell.get("s", "0")) in dates:
+                    value = from_excel(float(text))
+                else:
+                    number_value = float(text)
+                    value = int(number_value) if number_value.is_integer() else number_value
+                cells.append(value)
+            element.clear()
+            expected_row = number + 1
+            yield cells
 
 
 def _find_header(
