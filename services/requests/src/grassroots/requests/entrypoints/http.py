@@ -17,7 +17,7 @@ from grassroots.kit.orgtree import replica_router
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
 from grassroots.requests.adapters.orm import calendar_days, personal_data_reads, requests
-from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status, allowed_actions
+from grassroots.requests.domain.machine import CLOCK_RUNNING, Action, Status, allowed_actions
 from grassroots.requests.domain.tracking import normalise_tracking_code
 from grassroots.requests.domain.wording import STATUS_TEXT, step_text
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
@@ -180,7 +180,7 @@ def request_out(
         **{k: row[k] for k in _PLAIN_FIELDS},
         citizen=citizen,
         appointment=appointment,
-        overdue=status in OPEN_STATUSES and due < utcnow(),
+        overdue=status in CLOCK_RUNNING and due < utcnow(),
         allowed_actions=[a.value for a in allowed_actions(status)],
         history=[HistoryEntry.model_validate(h) for h in history] if history is not None else None,
     )
@@ -288,7 +288,7 @@ async def list_requests(
     if service_code:
         query = query.where(requests.c.service_code == service_code)
     if overdue is not None:
-        open_ = requests.c.status.in_([s.value for s in OPEN_STATUSES])
+        open_ = requests.c.status.in_([s.value for s in CLOCK_RUNNING])
         late = requests.c.due_at < utcnow()
         query = query.where(open_ & late) if overdue else query.where(~(open_ & late))
     after = decode_cursor(cursor)

@@ -151,6 +151,8 @@ def prepare_intake(
         "attributes": intake.attributes,
         "visit_id": intake.visit_id,
         "updated_at": now,
+        "open_co_tasks": 0,
+        "extensions": 0,
         **dict.fromkeys(
             (
                 "accepted_at",
@@ -161,6 +163,15 @@ def prepare_intake(
                 "resolution",
                 "rating",
                 "feedback_comment",
+                "paused_from",
+                "paused_until",
+                "dispatcher_unit_id",
+                "dispatched_at",
+                "sign_by",
+                "returned_at",
+                "chased_at",
+                "overdue_at",
+                "supervised_at",
             )
         ),
     }
