@@ -11,9 +11,9 @@ from grassroots.requests.domain.machine import (
     OPEN_STATUSES,
     RESTORES_PREVIOUS,
     TRANSITIONS,
-    OpenCoTasks,
     Action,
     IllegalTransition,
+    OpenCoTasks,
     RequestState,
     Status,
     allowed_actions,
@@ -82,7 +82,9 @@ def test_the_table_is_exactly_the_workflow() -> None:
 def test_every_allowed_transition(status: Status, action: Action) -> None:
     state = RequestState(status=status, version=3, paused_from=S.IN_PROGRESS)
     after = state.apply(action, handler_member_id="m-1")
-    expected = S.IN_PROGRESS if (status, action) in RESTORES_PREVIOUS else EXPECTED[(status, action)]
+    expected = (
+        S.IN_PROGRESS if (status, action) in RESTORES_PREVIOUS else EXPECTED[(status, action)]
+    )
     assert after.status is expected
     assert after.version == 4
 
@@ -121,7 +123,7 @@ def test_every_status_whose_clock_runs_can_escalate_and_nothing_else_can() -> No
 
 
 def test_only_waiting_stops_the_clock_of_an_open_request() -> None:
-    assert OPEN_STATUSES - CLOCK_RUNNING == {S.WAITING}
+    assert {S.WAITING} == OPEN_STATUSES - CLOCK_RUNNING
 
 
 @pytest.mark.parametrize("status", [S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.EXPLAINED])

@@ -186,7 +186,7 @@ class ExtensionDecided(_RequestEvent):
 
 
 class RequestWaiting(_RequestEvent):
-    """The holder waits for the citizen: the clock stopped until a reply, a resume or the maximum."""
+    """Waiting for the citizen: the clock stops until a reply, a resume or the maximum."""
 
     NAME: ClassVar[str] = "waiting"
     wait_until: datetime

@@ -108,6 +108,7 @@ requests = Table(
     Column("extensions", Integer, nullable=False, server_default="0"),
     # When the reminder (催办) for the current due time and the supervision notice (督办) of the
     # current breach went out, so each goes out once.
+    Column("chase_at", DateTime(timezone=True), nullable=True),
     Column("chased_at", DateTime(timezone=True), nullable=True),
     Column("overdue_at", DateTime(timezone=True), nullable=True),
     Column("supervised_at", DateTime(timezone=True), nullable=True),

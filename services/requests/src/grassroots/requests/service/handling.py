@@ -169,6 +169,7 @@ def prepare_intake(
                 "dispatched_at",
                 "sign_by",
                 "returned_at",
+                "chase_at",
                 "chased_at",
                 "overdue_at",
                 "supervised_at",

@@ -39,6 +39,7 @@ def upgrade() -> None:
             sa.Column("open_co_tasks", sa.Integer(), nullable=False, server_default="0")
         )
         batch.add_column(sa.Column("extensions", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("chase_at", _TS, nullable=True))
         batch.add_column(sa.Column("chased_at", _TS, nullable=True))
         batch.add_column(sa.Column("overdue_at", _TS, nullable=True))
         batch.add_column(sa.Column("supervised_at", _TS, nullable=True))
@@ -117,6 +118,7 @@ def downgrade() -> None:
             "supervised_at",
             "overdue_at",
             "chased_at",
+            "chase_at",
             "extensions",
             "open_co_tasks",
             "returned_at",
