@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grassroots.requests.domain.calendar import CHINA, WorkCalendar, due_at
+from grassroots.contracts.timezone import platform_zone
+from grassroots.requests.domain.calendar import WorkCalendar, due_at
 from grassroots.requests.domain.clock import (
     ClockStep,
     Pause,
@@ -25,6 +26,7 @@ from grassroots.requests.domain.clock import (
 
 # 2031 has no published holidays, so an operator's list is the whole truth for it:
 # Monday 2031-03-03 starts a plain week; Wednesday 2031-03-12 is made a holiday below.
+CHINA = platform_zone()
 PLAIN = WorkCalendar({date(2031, 1, 1): False})
 WITH_HOLIDAY = WorkCalendar({date(2031, 1, 1): False, date(2031, 3, 12): False})
 H = timedelta(hours=1)

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import update
 
 from grassroots.contracts.streams import REQUESTS
+from grassroots.contracts.timezone import platform_zone
 from grassroots.kit.testing.services import RunningService, auth
 from grassroots.requests.adapters.orm import requests
-from grassroots.requests.domain.calendar import CHINA, WorkCalendar, due_at
+from grassroots.requests.domain.calendar import WorkCalendar, due_at
 from grassroots.requests.service.chasing import chase_due_requests, supervise_breaches
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.dispatching import resume_expired_waits
@@ -21,6 +22,7 @@ from grassroots.requests.service.sla import escalate_overdue_requests
 from .conftest import ADMIN, COUNTY, ITEM, TOWN_CADRE, VILLAGE, VILLAGE_CADRE, make_overdue, submit
 from .test_handling_api import act, published
 
+CHINA = platform_zone()
 pytestmark = pytest.mark.component
 
 OTHER_CADRE = auth("cadre", org="230321100202", sub="cadre-other")

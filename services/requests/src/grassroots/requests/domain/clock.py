@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from grassroots.requests.domain.calendar import CHINA, CalendarKind, WorkCalendar, due_at
+from grassroots.contracts.timezone import platform_zone
+from grassroots.requests.domain.calendar import CalendarKind, WorkCalendar, due_at
 
 ZERO = timedelta(0)
 
@@ -84,13 +85,14 @@ def working_time(
     end: datetime,
     kind: CalendarKind,
     calendar: WorkCalendar,
-    zone: ZoneInfo = CHINA,
+    zone: ZoneInfo | None = None,
 ) -> timedelta:
     """How much of the span from `start` to `end` the clock counts (zero if it is empty)."""
     if end <= start:
         return ZERO
     if kind == "natural":
         return end - start
+    zone = zone or platform_zone()
     total = ZERO
     cursor = start.astimezone(zone)
     stop = end.astimezone(zone)
@@ -110,7 +112,7 @@ def add_working_time(
     amount: timedelta,
     kind: CalendarKind,
     calendar: WorkCalendar,
-    zone: ZoneInfo = CHINA,
+    zone: ZoneInfo | None = None,
 ) -> datetime:
     """The instant when `amount` of counted time has passed after `start`."""
     if amount <= ZERO:
@@ -124,7 +126,7 @@ def step(
     calendar: WorkCalendar,
     *,
     chase_fraction: float = 0.8,
-    zone: ZoneInfo = CHINA,
+    zone: ZoneInfo | None = None,
 ) -> Clock:
     """The clock after one step."""
     kind = clock.kind
@@ -186,7 +188,7 @@ def replay(
     calendar: WorkCalendar,
     *,
     chase_fraction: float = 0.8,
-    zone: ZoneInfo = CHINA,
+    zone: ZoneInfo | None = None,
 ) -> Clock:
     """The clock after every step, in the order given (the history's order)."""
     clock = Clock()

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.requests import Channel, Rating, ReturnReason
-from grassroots.requests.domain.calendar import CHINA
+from grassroots.kit.clock import zone
 from grassroots.requests.domain.durations import parse_limit
 
 Tier = Literal["grid", "village", "township", "county", "city", "province"]
@@ -195,8 +195,8 @@ class ResolveIn(BaseModel):
 def _moment(value: datetime | date) -> datetime:
     """An aware instant: a date means the end of that day, a naive time is local time."""
     if not isinstance(value, datetime):
-        return datetime.combine(value, time(23, 59, 59), tzinfo=CHINA)
-    return value.replace(tzinfo=CHINA) if value.tzinfo is None else value
+        return datetime.combine(value, time(23, 59, 59), tzinfo=zone())
+    return value.replace(tzinfo=zone()) if value.tzinfo is None else value
 
 
 class ExplainIn(BaseModel):

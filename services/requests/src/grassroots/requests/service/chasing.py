@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import func, select, text
 
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import utcnow
+from grassroots.kit.clock import local_date, utcnow, zone
 from grassroots.kit.orgtree import get_unit
 from grassroots.requests.adapters.orm import history, requests
-from grassroots.requests.domain.calendar import CHINA
 from grassroots.requests.domain.machine import CLOCK_RUNNING
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import record_step
@@ -58,7 +57,7 @@ async def chase_due_requests(ctx: RequestsContext, now: datetime | None = None) 
 
 
 def _start_of_local_day(moment: datetime) -> datetime:
-    return datetime.combine(moment.astimezone(CHINA).date(), time(0), tzinfo=CHINA)
+    return datetime.combine(local_date(moment), time(0), tzinfo=zone())
 
 
 async def supervise_breaches(ctx: RequestsContext, now: datetime | None = None) -> int:
@@ -109,7 +108,7 @@ async def supervise_breaches(ctx: RequestsContext, now: datetime | None = None) 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """The first instant of a month (YYYY-MM, local time) and of the month after."""
     year, number = (int(part) for part in month.split("-"))
-    start = datetime.combine(date(year, number, 1), time(0), tzinfo=CHINA)
+    start = datetime.combine(date(year, number, 1), time(0), tzinfo=zone())
     following = (start + timedelta(days=32)).replace(day=1)
     return start, following
 
