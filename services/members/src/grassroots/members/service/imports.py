@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from grassroots.kit import clock
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import Invalid, ProblemError
 from grassroots.kit.sealing import KeyRing
 from grassroots.kit.spreadsheets import Table, cell_text, parse_date, read_table
@@ -277,7 +277,7 @@ async def import_members(
         keys=tuple(sorted(keys.items())),
         active_key_id=active_key_id,
         index_key=index_key,
-        today=utcnow().date(),
+        today=clock.today(),
     )
     result = ImportResult(
         dry_run=dry_run,
