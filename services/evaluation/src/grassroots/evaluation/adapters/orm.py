@@ -220,5 +220,17 @@ survey_responses = Table(
     PrimaryKeyConstraint("survey_id", "respondent_key"),
 )
 
+# Single-use response codes a survey hands out (printed or sent by SMS), kept as hashes.
+survey_codes = Table(
+    "ev_survey_codes",
+    metadata,
+    Column("survey_id", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("survey_id", "code_hash"),
+)
+
 # What a rebuild drops and replays; everything else is entered state.
 READ_MODELS = (request_facts, unit_month_counts, visits, members, member_activity)

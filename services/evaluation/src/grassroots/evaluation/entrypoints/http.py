@@ -205,7 +205,7 @@ async def get_ranking(
     parent: str,
     period: str,
     scheme: str = DEFAULT_SCHEME,
-    limit: Limit = 500,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """The children of `parent` ranked under a scheme; the frozen copy once published."""

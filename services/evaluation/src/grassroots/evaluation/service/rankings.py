@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -11,39 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from grassroots.contracts.events.evaluation import EvaluationPublished, PublishedEntry
-from grassroots.evaluation.adapters.orm import bonus_items, publications
-from grassroots.evaluation.domain.periods import Period, PeriodError
-from grassroots.evaluation.domain.scoring import RankInput, rank_units, score_unit
+from grassroots.evaluation.adapters.orm import publications
+from grassroots.evaluation.domain.periods import Period
+from grassroots.evaluation.domain.scoring import RankInput, rank_units
 from grassroots.evaluation.metrics import RANKINGS_PUBLISHED
-from grassroots.evaluation.service.indicators import CountRules, Unit, load_tree, rolled_up
-from grassroots.evaluation.service.people import survey_rates
+from grassroots.evaluation.service.assessment import assess_units
+from grassroots.evaluation.service.indicators import CountRules, Unit, load_tree
 from grassroots.evaluation.service.schemes import county_of, find_scheme
 from grassroots.kit.clock import utcnow
 from grassroots.kit.outbox import Outbox
 from grassroots.kit.problems import Conflict
-
-
-async def approved_bonus(
-    session: AsyncSession, unit_ids: list[str], period: Period
-) -> dict[str, float]:
-    """Approved bonus points per unit whose period lies inside `period`."""
-    rows = (
-        await session.execute(
-            select(bonus_items.c.org_unit_id, bonus_items.c.period, bonus_items.c.points).where(
-                bonus_items.c.org_unit_id.in_(unit_ids), bonus_items.c.status == "approved"
-            )
-        )
-    ).all()
-    months = set(period.months)
-    out: dict[str, float] = defaultdict(float)
-    for unit_id, item_period, points in rows:
-        try:
-            inside = set(Period.parse(item_period).months) <= months
-        except PeriodError:
-            inside = False
-        if inside:
-            out[unit_id] += float(points)
-    return out
 
 
 async def compute_ranking(
@@ -53,33 +29,21 @@ async def compute_ranking(
     scheme = await find_scheme(session, county_of(parent.area_code), scheme_name)
     tree = await load_tree(session, parent.area_code)
     children = [tree.units[c] for c in tree.children.get(parent.id, [])]
-    counts = await rolled_up(session, tree, [c.id for c in children], period, rules)
-    bonus = await approved_bonus(session, [c.id for c in children], period)
-    surveyed: dict[str, float | None] = {}
-    if scheme.weights.get("survey_rate"):
-        surveyed = await survey_rates(session, tree, [c.id for c in children], period)
-    inputs = []
-    rates_of = {child.id: counts[child.id].rates() for child in children}
-    for child in children:
-        rates = rates_of[child.id]
-        inputs.append(
-            RankInput(
-                org_unit_id=child.id,
-                score=score_unit(
-                    counts[child.id],
-                    scheme,
-                    bonus_points=bonus.get(child.id, 0.0),
-                    extra_rates={"survey_rate": surveyed.get(child.id)},
-                ),
-                resolution_rate=rates["resolution_rate"],
-                satisfaction_rate=rates["satisfaction_rate"],
-                received=counts[child.id].received,
-            )
+    assessed = await assess_units(session, tree, [c.id for c in children], period, scheme, rules)
+    inputs = [
+        RankInput(
+            org_unit_id=child.id,
+            score=assessed[child.id].score,
+            resolution_rate=assessed[child.id].rates["resolution_rate"],
+            satisfaction_rate=assessed[child.id].rates["satisfaction_rate"],
+            received=assessed[child.id].counts.received,
         )
+        for child in children
+    ]
     items = []
     for entry, rank in rank_units(inputs):
         unit = tree.units[entry.org_unit_id]
-        c = counts[unit.id]
+        unit_assessment = assessed[unit.id]
         items.append(
             {
                 "org_unit_id": unit.id,
@@ -93,9 +57,8 @@ async def compute_ranking(
                 "bonus": entry.score.bonus,
                 "deduction": entry.score.deduction,
                 "indicators": {
-                    **c.as_dict(),
-                    **rates_of[unit.id],
-                    "survey_rate": surveyed.get(unit.id),
+                    **unit_assessment.counts.as_dict(),
+                    **unit_assessment.rates,
                 },
             }
         )
