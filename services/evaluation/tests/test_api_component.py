@@ -435,9 +435,7 @@ async def test_pay_counts_the_approved_bonus_the_ranking_counts(
         headers=CADRE,
     )
     await client.post(f"/v1/bonus/{proposal.json()['id']}/approve", headers=ADMIN)
-    ranking = (
-        await client.get("/v1/rankings?parent=town-a&period=2026-11", headers=ADMIN)
-    ).json()
+    ranking = (await client.get("/v1/rankings?parent=town-a&period=2026-11", headers=ADMIN)).json()
     pay = (await client.get("/v1/pay?org_unit=village-a1&period=2026-11", headers=ADMIN)).json()
     assert ranking["items"][0]["score"] == pay["score"] == 83.0
     # 2,000 a month: 1,200 base, 800 × 0.83 performance.
