@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.evaluation.adapters.orm import bonus_items
+from grassroots.evaluation.domain.adjustments import adjusted_rates, without
 from grassroots.evaluation.domain.indicators import IndicatorCounts
 from grassroots.evaluation.domain.periods import Period, PeriodError
 from grassroots.evaluation.domain.scoring import Scheme, Score, score_unit
+from grassroots.evaluation.service.fairness import load_adjustments, owners
 from grassroots.evaluation.service.indicators import CountRules, Tree, rolled_up
 from grassroots.evaluation.service.people import survey_rates
 
@@ -48,6 +50,22 @@ async def approved_bonus(
     return out
 
 
+async def adjusted_counts(
+    session: AsyncSession, tree: Tree, unit_ids: list[str], period: Period, rules: CountRules
+) -> dict[str, tuple[IndicatorCounts, dict[str, float | None]]]:
+    """Each unit over its subtree: counts less approved exclusions, and rates less upheld
+    appeals (each appealed request leaves only the rate it was appealed against)."""
+    raw = await rolled_up(session, tree, unit_ids, period, rules)
+    adjustments = await load_adjustments(
+        session, owners(tree, unit_ids), period, rules.response_limit_seconds
+    )
+    out = {}
+    for unit_id in unit_ids:
+        counts = without(raw[unit_id], adjustments.excluded.get(unit_id, ()))
+        out[unit_id] = (counts, adjusted_rates(counts, adjustments.appealed.get(unit_id, {})))
+    return out
+
+
 async def assess_units(
     session: AsyncSession,
     tree: Tree,
@@ -56,20 +74,17 @@ async def assess_units(
     scheme: Scheme,
     rules: CountRules,
 ) -> dict[str, UnitAssessment]:
-    """Each unit over its subtree: counts, rates (survey rate included) and score with bonus."""
-    counts = await rolled_up(session, tree, unit_ids, period, rules)
+    """Each unit's adjusted counts and rates (survey rate included) and its score with the
+    approved bonus: rankings, pay and exports all read this one assessment."""
+    adjusted = await adjusted_counts(session, tree, unit_ids, period, rules)
     bonus = await approved_bonus(session, unit_ids, period)
     surveyed: dict[str, float | None] = {}
     if scheme.weights.get("survey_rate"):
         surveyed = await survey_rates(session, tree, unit_ids, period)
     out = {}
     for unit_id in unit_ids:
-        rates = {**counts[unit_id].rates(), "survey_rate": surveyed.get(unit_id)}
-        score = score_unit(
-            counts[unit_id],
-            scheme,
-            bonus_points=bonus.get(unit_id, 0.0),
-            extra_rates={"survey_rate": surveyed.get(unit_id)},
-        )
-        out[unit_id] = UnitAssessment(counts=counts[unit_id], rates=rates, score=score)
+        counts, rates = adjusted[unit_id]
+        rates = {**rates, "survey_rate": surveyed.get(unit_id)}
+        score = score_unit(counts, scheme, bonus_points=bonus.get(unit_id, 0.0), rates=rates)
+        out[unit_id] = UnitAssessment(counts=counts, rates=rates, score=score)
     return out

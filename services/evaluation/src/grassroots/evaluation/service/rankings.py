@@ -37,6 +37,10 @@ async def compute_ranking(
             resolution_rate=assessed[child.id].rates["resolution_rate"],
             satisfaction_rate=assessed[child.id].rates["satisfaction_rate"],
             received=assessed[child.id].counts.received,
+            ranked=not (
+                assessed[child.id].score.status == "insufficient_sample"
+                and scheme.small_sample == "list_apart"
+            ),
         )
         for child in children
     ]
@@ -71,20 +75,43 @@ async def compute_ranking(
     }
 
 
+RANKED_FIELDS = ("rank", "score", "status", "grade")
+
+
+def ranking_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a correction changes: per unit, each of rank, score, status and grade that moved."""
+    old = {i["org_unit_id"]: i for i in before["items"]}
+    new = {i["org_unit_id"]: i for i in after["items"]}
+    changes = []
+    for unit_id in sorted(set(old) | set(new)):
+        was, now = old.get(unit_id, {}), new.get(unit_id, {})
+        for name in RANKED_FIELDS:
+            if was.get(name) != now.get(name):
+                changes.append(
+                    {
+                        "org_unit_id": unit_id,
+                        "name": now.get("name", was.get("name")),
+                        "field": name,
+                        "before": was.get(name),
+                        "after": now.get(name),
+                    }
+                )
+    return changes
+
+
 async def find_publication(
-    session: AsyncSession, parent_id: str, period: Period, scheme: str
+    session: AsyncSession, parent_id: str, period: Period, scheme: str, version: int | None = None
 ) -> dict[str, Any] | None:
-    """A published ranking, if any."""
-    row = (
-        await session.execute(
-            select(publications).where(
-                publications.c.kind == "ranking",
-                publications.c.parent_org_unit_id == parent_id,
-                publications.c.period == str(period),
-                publications.c.scheme == scheme,
-            )
-        )
-    ).first()
+    """A published version of a ranking (the newest unless `version` is given), if any."""
+    query = select(publications).where(
+        publications.c.kind == "ranking",
+        publications.c.parent_org_unit_id == parent_id,
+        publications.c.period == str(period),
+        publications.c.scheme == scheme,
+    )
+    if version is not None:
+        query = query.where(publications.c.version == version)
+    row = (await session.execute(query.order_by(publications.c.version.desc()).limit(1))).first()
     return dict(row._mapping) if row else None
 
 
@@ -96,11 +123,22 @@ async def publish_ranking(
     scheme_name: str,
     rules: CountRules,
     actor: str,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """Freeze the ranking and emit `EvaluationPublished`; a second publication is 409."""
-    if await find_publication(session, parent.id, period, scheme_name):
-        raise Conflict(f"the {scheme_name} ranking of {period} is already published")
+    """Freeze the ranking and emit `EvaluationPublished`.
+
+    A later publication is a correction: the next version with what changed; the earlier
+    versions stay as they were. Publishing an unchanged ranking again is 409.
+    """
+    latest = await find_publication(session, parent.id, period, scheme_name)
     ranking = await compute_ranking(session, parent, period, scheme_name, rules)
+    version = 1 if latest is None else int(latest["version"]) + 1
+    changes = None if latest is None else ranking_changes(latest["entries"], ranking)
+    if latest is not None and not changes:
+        raise Conflict(
+            f"the {scheme_name} ranking of {period} is published (version {latest['version']}) "
+            "and nothing has changed since"
+        )
     publication_id = str(uuid7())
     entries = [
         PublishedEntry(
@@ -121,10 +159,13 @@ async def publish_ranking(
                     entries=ranking,
                     published_by=actor,
                     published_at=now,
+                    version=version,
+                    changes=changes,
+                    note=note,
                 )
             )
     except IntegrityError as exc:
-        raise Conflict(f"the {scheme_name} ranking of {period} is already published") from exc
+        raise Conflict(f"version {version} of this ranking was just published") from exc
     await outbox.add(
         session,
         EvaluationPublished(
@@ -134,7 +175,7 @@ async def publish_ranking(
             period=str(period),
             scheme=scheme_name,
             entries=entries,
-            version=1,
+            version=version,
             occurred_at=now,
         ),
         area_code=parent.area_code,
@@ -145,5 +186,8 @@ async def publish_ranking(
     return {
         "id": publication_id,
         "published_at": now,
+        "version": version,
+        "changes": changes,
+        "note": note,
         **ranking,
     }
