@@ -34,9 +34,9 @@ from grassroots.evaluation.adapters.orm import (
     request_facts,
     visits,
 )
+from grassroots.evaluation.adapters.render import cjk_font
 from grassroots.evaluation.domain.facts import RATINGS, fold
 from grassroots.evaluation.domain.indicators import count_requests
-from grassroots.evaluation.adapters.render import cjk_font
 from grassroots.evaluation.main import SPEC
 from grassroots.evaluation.service.rebuild import rebuild
 from grassroots.kit.messaging import ensure_streams
