@@ -76,9 +76,14 @@ class XlsxWriter:
 
     def __init__(self, sheet: str, header: Sequence[str]) -> None:
         from openpyxl import Workbook
-        from openpyxl.styles import Font
 
         self._book = Workbook(write_only=True)
+        self.new_sheet(sheet, header)
+
+    def new_sheet(self, sheet: str, header: Sequence[str]) -> None:
+        """Start another worksheet; the rows appended from now on go there."""
+        from openpyxl.styles import Font
+
         self._sheet = self._book.create_sheet(_sheet_title(sheet))
         for index, name in enumerate(header, start=1):
             # CJK text is about twice as wide as Latin text of the same length.
@@ -121,6 +126,21 @@ def xlsx_bytes(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]])
     writer = XlsxWriter(sheet, header)
     for row in rows:
         writer.append(row)
+    return writer.finish()
+
+
+def xlsx_book(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook of several sheets, each `(title, header, rows)`."""
+    writer: XlsxWriter | None = None
+    for title, header, rows in sheets:
+        if writer is None:
+            writer = XlsxWriter(title, header)
+        else:
+            writer.new_sheet(title, header)
+        for row in rows:
+            writer.append(row)
+    if writer is None:
+        raise ValueError("a workbook needs a sheet")
     return writer.finish()
 
 

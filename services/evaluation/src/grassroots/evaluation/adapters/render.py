@@ -1,4 +1,4 @@
-"""Charts for reports: PNG and SVG (matplotlib, Agg); tables are the kit's spreadsheets."""
+"""Tables and charts for reports: CSV and XLSX through the kit (formula-safe), PNG and SVG."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from grassroots.kit.spreadsheets import csv_bytes, xlsx_book
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-# matplotlib is imported where used: it costs seconds at start-up.
+# matplotlib and openpyxl are imported where used: they cost seconds at start-up.
 
 # Fonts that can draw Chinese names, in order of preference.
 CJK_FONTS = (
     "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
     "Noto Sans SC",
     "Source Han Sans SC",
     "WenQuanYi Zen Hei",
@@ -31,11 +34,34 @@ MEDIA_TYPES = {
 }
 
 
+def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    """CSV with a BOM, formula-safe (the kit's one writer)."""
+    return csv_bytes(columns, rows)
+
+
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
+
+
+def to_xlsx(
+    sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *more: Sheet
+) -> bytes:
+    """Worksheets (the first, then `more`), each with a bold header row; never a formula."""
+    return xlsx_book([(sheet, columns, rows), *more])
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The first installed font that can draw Chinese, or None."""
+    """The first font that can draw Chinese: the one installed with this package first."""
     from matplotlib import font_manager
 
+    try:
+        # Noto Sans CJK shipped as a PyPI package, so charts draw Chinese on any machine
+        # (offline, no system fonts needed); system CJK fonts are used when it is missing.
+        import cvttf_NotoSansCJK_Regular as packaged_font  # type: ignore[import-untyped]
+
+        font_manager.fontManager.addfont(packaged_font.get_TTF_path())
+    except (ImportError, FileNotFoundError):
+        pass
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
@@ -77,7 +103,8 @@ def ranking_chart(title: str, labels: Sequence[str], scores: Sequence[float], fm
     axes.set_yticks(positions, list(labels), **font)
     axes.bar_label(bars, labels=[f"{s:.1f}" for s in scores], padding=3)
     axes.set_xlim(0, max([100.0, *scores]) * 1.08)
-    axes.set_xlabel("score")
+    axes.set_xlabel("得分", **font)
+    axes.set_ylabel("单位", **font)
     axes.set_title(title, **font)
     return _save(figure, fmt)
 
@@ -89,12 +116,15 @@ def trend_chart(
     figure = _figure(4.0)
     axes = figure.add_subplot()
     font = _font()
+    positions = list(range(len(months)))
     for name, values in series.items():
         points = [float("nan") if v is None else 100.0 * v for v in values]
-        axes.plot(list(months), points, marker="o", label=name)
+        axes.plot(positions, points, marker="o", label=name)
+    axes.set_xticks(positions, list(months), **font)
     axes.set_ylim(0, 105)
-    axes.set_ylabel("%")
-    axes.legend(loc="lower right")
+    axes.set_ylabel("比率（%）", **font)
+    axes.set_xlabel("月份", **font)
+    axes.legend(loc="lower right", prop={"family": font["fontfamily"]} if font else None)
     axes.set_title(title, **font)
     axes.tick_params(axis="x", labelrotation=45)
     return _save(figure, fmt)
