@@ -92,9 +92,9 @@ async def test_the_village_that_returned_a_request_is_not_counted_for_it(
             ("start", east, None),
             ("resolve", east, {"resolution": "已修复路面"}),
         ]
-        for action, headers, body in steps:
+        for action, headers, payload in steps:
             answer = await requests.client.post(
-                f"/v1/requests/{rid}/{action}", json=body, headers=headers
+                f"/v1/requests/{rid}/{action}", json=payload, headers=headers
             )
             assert answer.status_code == 200, (action, answer.text)
 
@@ -117,3 +117,16 @@ async def test_the_village_that_returned_a_request_is_not_counted_for_it(
         west_counts = await counts("west")
         assert west_counts["received"] == 0 and west_counts["resolved"] == 0
         assert west_counts["escalated"] == 0
+
+        async def attributed(unit: str) -> list[dict[str, object]]:
+            answer = await evaluation.client.get(
+                f"/v1/orgs/{ids[unit]}/attribution?period={period}", headers=viewer
+            )
+            assert answer.status_code == 200, answer.text
+            items: list[dict[str, object]] = answer.json()["items"]
+            return items
+
+        assert await attributed("west") == []
+        town_items = await attributed("town")
+        assert [i["request_id"] for i in town_items] == [rid]
+        assert "received" in town_items[0]["counted_in"]  # type: ignore[operator]
