@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +12,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from grassroots.kit.testing.servers import NatsServer
 from grassroots.kit.testing.services import RunningService, run_app, settings_for_tests
 from grassroots.portal.adapters.orm import audit
 from grassroots.portal.config import PortalSettings
@@ -96,17 +95,7 @@ class Portal:
         return list(rows.scalars())
 
 
-@pytest.fixture(scope="module")
-def portal_nats() -> Iterator[NatsServer]:
-    """One nats-server for a module's portals (sign-in itself never uses it)."""
-    server = NatsServer().start()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-def portal_settings(database_url: str, nats_url: str, **overrides: Any) -> PortalSettings:
+def portal_settings(database_url: str, **overrides: Any) -> PortalSettings:
     """Test settings: fast hash, small lock-out thresholds, the test admin."""
     values: dict[str, Any] = {
         "portal_database_url": database_url,
@@ -117,7 +106,7 @@ def portal_settings(database_url: str, nats_url: str, **overrides: Any) -> Porta
         **FAST_HASH,
         **overrides,
     }
-    settings = settings_for_tests(PortalSettings, nats_url=nats_url, **values)
+    settings = settings_for_tests(PortalSettings, **values)
     assert isinstance(settings, PortalSettings)
     return settings
 
@@ -135,9 +124,9 @@ async def migrated_sqlite(directory: Path) -> str:
 
 
 @pytest.fixture
-async def portal(tmp_path: Path, portal_nats: NatsServer) -> AsyncIterator[Portal]:
+async def portal(tmp_path: Path) -> AsyncIterator[Portal]:
     """The portal on a migrated SQLite file (make run's default)."""
     clock = MovableClock()
-    settings = portal_settings(await migrated_sqlite(tmp_path), portal_nats.url)
+    settings = portal_settings(await migrated_sqlite(tmp_path))
     async with run_app(build_app(settings, clock=clock)) as service:
         yield Portal(service, clock)

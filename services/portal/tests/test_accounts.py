@@ -114,13 +114,11 @@ async def test_client_credentials_work_and_a_revoked_client_is_refused(portal: P
 
 
 @pytest.mark.component
-async def test_sign_in_and_refresh_on_postgresql(
-    databases: DatabaseFactory, portal_nats: object
-) -> None:
+async def test_sign_in_and_refresh_on_postgresql(databases: DatabaseFactory) -> None:
     from .conftest import ADMIN_PASSWORD, MovableClock
 
     url = await databases.fresh(SPEC)
-    settings = portal_settings(url, portal_nats.url)  # type: ignore[attr-defined]
+    settings = portal_settings(url)
     async with run_app(build_app(settings, clock=MovableClock())) as service:
         client = service.client
         signed = await client.post(

@@ -150,10 +150,11 @@ def parse_jwks(document: dict[str, Any]) -> dict[str, jwt.PyJWK]:
 class JwksKeys:
     """An issuer's keys fetched from its JWKS URL and cached.
 
-    The cache is refreshed when older than `refresh_seconds`, and at once when a token names
-    a key id it lacks (a rotation), but never more than once per `min_interval` seconds: a
-    flood of made-up key ids costs the issuer one fetch per interval, not one per request.
-    When the issuer cannot be reached the keys already known keep working.
+    The cache is refreshed in the background when older than `refresh_seconds` (requests with
+    known keys never wait for it), and at once when a token names a key id it lacks (a
+    rotation), but never more than once per `min_interval` seconds: a flood of made-up key
+    ids costs the issuer one fetch per interval, not one per request. When the issuer
+    cannot be reached the keys already known keep working.
     """
 
     def __init__(
@@ -172,24 +173,36 @@ class JwksKeys:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = -math.inf
         self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def key(self, kid: str) -> jwt.PyJWK | None:
-        """The key with this id, fetching the JWKS when stale or when the id is new."""
+        """The key with this id; a new id waits for a fetch, a known one never does."""
         found = self._keys.get(kid)
-        if found is not None and time.monotonic() - self._fetched_at < self.refresh_seconds:
+        if found is not None:
+            if time.monotonic() - self._fetched_at >= self.refresh_seconds:
+                self._refresh_in_background()
             return found
         asked_at = time.monotonic()
         async with self._lock:
-            if kid in self._keys and time.monotonic() - self._fetched_at < self.refresh_seconds:
+            if kid in self._keys:
                 return self._keys[kid]
             if self._fetched_at >= asked_at:
                 # Fetched while this request waited for the lock: that answer stands.
-                return self._keys.get(kid)
+                return None
             pause = self._fetched_at + self.min_interval - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
             await self._fetch()
             return self._keys.get(kid)
+
+    def _refresh_in_background(self) -> None:
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.get_running_loop().create_task(self._refresh())
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at >= self.refresh_seconds:
+                await self._fetch()
 
     async def _fetch(self) -> None:
         self.fetches += 1

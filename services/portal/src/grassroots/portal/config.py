@@ -19,7 +19,8 @@ class PortalSettings(ServiceSettings):
     portal_port: int | None = None
     # The issuer named in `iss` (default: GR_AUTH_ISSUER, which the services trust).
     portal_issuer: str | None = None
-    # Signing keys as JSON {"<kid>": "<Ed25519 PKCS#8 PEM>"} and the id of the one that signs.
+    # Signing keys as JSON {"<kid>": "<base64 of 32 random bytes, or an Ed25519 PKCS#8 PEM>"}
+    # and the id of the one that signs; every key listed is published in the JWKS.
     # Unset outside production: one development key kept under var/ (in memory for tests).
     portal_signing_keys: dict[str, str] = Field(default_factory=dict)
     portal_signing_key_id: str | None = None

@@ -35,7 +35,7 @@ DATA_KEY_PURPOSE = "grassroots-portal-data"
 def signing_keys(settings: PortalSettings) -> KeyRing:
     """The configured signing keys; in development one kept under var/, in tests a fresh one."""
     if settings.portal_signing_keys:
-        return KeyRing.from_pems(settings.portal_signing_keys, settings.portal_signing_key_id)
+        return KeyRing.from_settings(settings.portal_signing_keys, settings.portal_signing_key_id)
     if settings.env == "test":
         return KeyRing.development(None)
     return KeyRing.development(settings.var_dir / "portal" / "signing-key.pem")
@@ -75,7 +75,8 @@ def build_app(
 ) -> FastAPI:
     """Build the runtime and the app once, from settings (environment by default)."""
     config = settings if isinstance(settings, PortalSettings) else PortalSettings()
-    runtime = Runtime(config)
+    # Sign-in publishes no events and consumes none: the portal needs no NATS.
+    runtime = Runtime(config, messaging=False)
     keys = signing_keys(config)
     ring = data_keys(config)
     hasher = Argon2Hasher(

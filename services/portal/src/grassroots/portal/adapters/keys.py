@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import os
@@ -19,7 +20,7 @@ ALGORITHM = "EdDSA"
 
 
 def new_private_pem() -> str:
-    """A fresh Ed25519 private key as PKCS#8 PEM (what GR_PORTAL_SIGNING_KEYS holds)."""
+    """A fresh Ed25519 private key as PKCS#8 PEM (the development key file)."""
     return (
         Ed25519PrivateKey.generate()
         .private_bytes(
@@ -52,12 +53,20 @@ class SigningKey:
     private: Ed25519PrivateKey
 
     @classmethod
-    def from_pem(cls, kid: str, pem: str) -> SigningKey:
-        """The key of a PKCS#8 PEM text; refuses anything but Ed25519."""
-        private = serialization.load_pem_private_key(pem.encode(), password=None)
-        if not isinstance(private, Ed25519PrivateKey):
-            raise ValueError(f"signing key {kid!r} is not an Ed25519 key")
-        return cls(kid, private)
+    def from_setting(cls, kid: str, value: str) -> SigningKey:
+        """The key of a PKCS#8 PEM text or of base64 of its 32 private bytes (Ed25519 only)."""
+        if value.lstrip().startswith("-----BEGIN"):
+            private = serialization.load_pem_private_key(value.encode(), password=None)
+            if not isinstance(private, Ed25519PrivateKey):
+                raise ValueError(f"signing key {kid!r} is not an Ed25519 key")
+            return cls(kid, private)
+        try:
+            raw = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=False)
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"signing key {kid!r} is neither PEM nor base64") from exc
+        if len(raw) != 32:
+            raise ValueError(f"signing key {kid!r} must be 32 bytes (Ed25519)")
+        return cls(kid, Ed25519PrivateKey.from_private_bytes(raw))
 
     def public_jwk(self) -> dict[str, Any]:
         """The public half as a JWK with its id, algorithm and use."""
@@ -77,9 +86,9 @@ class KeyRing:
         self._public = {kid: jwt.PyJWK(key.public_jwk()) for kid, key in self._keys.items()}
 
     @classmethod
-    def from_pems(cls, pems: dict[str, str], active_kid: str | None) -> KeyRing:
-        """The ring of `{kid: PEM}`; the active id defaults to the only key."""
-        keys = [SigningKey.from_pem(kid, pem) for kid, pem in pems.items()]
+    def from_settings(cls, pems: dict[str, str], active_kid: str | None) -> KeyRing:
+        """The ring of `{kid: PEM or base64}`; the active id defaults to the only key."""
+        keys = [SigningKey.from_setting(kid, value) for kid, value in pems.items()]
         if active_kid is None:
             if len(keys) != 1:
                 raise ValueError("name the active signing key (GR_PORTAL_SIGNING_KEY_ID)")
@@ -97,7 +106,7 @@ class KeyRing:
                 descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(descriptor, "w") as handle:
                     handle.write(new_private_pem())
-            private = SigningKey.from_pem("dev", path.read_text()).private
+            private = SigningKey.from_setting("dev", path.read_text()).private
         key = SigningKey(thumbprint(private.public_key()), private)
         return cls([key], key.kid)
 
