@@ -70,7 +70,7 @@ async def test_a_good_token_passes_and_every_defect_is_refused(issuer: StandInIs
     )
     unsigned = jwt.encode(
         {**CLAIMS, "iss": issuer.issuer, "aud": "grassroots", "exp": time.time() + 300},
-        None,
+        "",
         "none",
     )
     bad = {
