@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.base import AggregateEvent, register
+from grassroots.contracts.timezone import Instant
 
 RequestStatus = Literal[
     "submitted",
@@ -34,7 +34,7 @@ class _RequestEvent(AggregateEvent):
     area_code: AreaCode
     service_code: str
     status: RequestStatus
-    due_at: datetime | None = None
+    due_at: Instant | None = None
     handler_member_id: str | None = None
 
 
@@ -43,7 +43,7 @@ class RequestSubmitted(_RequestEvent):
 
     NAME: ClassVar[str] = "submitted"
     channel: Channel
-    received_at: datetime
+    received_at: Instant
     anonymous: bool = False
 
 
@@ -78,7 +78,7 @@ class RequestExplained(_RequestEvent):
     """It cannot be solved yet; the citizen was told why and by when."""
 
     NAME: ClassVar[str] = "explained"
-    expected_by: datetime | None = None
+    expected_by: Instant | None = None
 
 
 class RequestResolved(_RequestEvent):
@@ -122,7 +122,7 @@ class VisitLogged(AggregateEvent):
     org_unit_id: str
     area_code: AreaCode
     kind: Literal["contact", "home", "patrol"]
-    visited_at: datetime
+    visited_at: Instant
     problem_request_ids: list[str] = Field(default_factory=list)
 
 
