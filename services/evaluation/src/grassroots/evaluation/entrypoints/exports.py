@@ -21,6 +21,7 @@ from grassroots.evaluation.entrypoints.common import RulesDep, RuntimeDep, parse
 from grassroots.evaluation.service.indicators import load_tree, rolled_up
 from grassroots.evaluation.service.rankings import compute_ranking, find_publication
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.openapi import binary
 
 router = APIRouter(prefix="/v1", tags=["exports"])
 
@@ -44,6 +45,11 @@ THREE_RATES = {
     "resolution": "resolution_rate",
     "satisfaction": "satisfaction_rate",
 }
+
+TABLE_FILES = binary(
+    "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+PICTURES = binary("image/png", "image/svg+xml")
 
 
 def _file(content: bytes, fmt: str, stem: str) -> Response:
@@ -70,7 +76,7 @@ async def _ranking(
         return await compute_ranking(session, unit, period, scheme, rules)
 
 
-@router.get("/rankings/export", response_class=Response)
+@router.get("/rankings/export", response_class=Response, responses=TABLE_FILES)
 async def export_ranking(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -112,7 +118,7 @@ async def export_ranking(
     return _file(to_csv(columns, rows), format, stem)
 
 
-@router.get("/rankings/chart", response_class=Response)
+@router.get("/rankings/chart", response_class=Response, responses=PICTURES)
 async def ranking_picture(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -134,7 +140,7 @@ async def ranking_picture(
     return _file(picture, format, f"ranking-{parsed}-{scheme}")
 
 
-@router.get("/orgs/{org_unit_id}/indicators/export", response_class=Response)
+@router.get("/orgs/{org_unit_id}/indicators/export", response_class=Response, responses=TABLE_FILES)
 async def export_indicators(
     org_unit_id: str,
     principal: CurrentPrincipal,
@@ -171,7 +177,7 @@ async def export_indicators(
     return _file(to_csv(columns, rows), format, stem)
 
 
-@router.get("/orgs/{org_unit_id}/trend", response_class=Response)
+@router.get("/orgs/{org_unit_id}/trend", response_class=Response, responses=PICTURES)
 async def trend_picture(
     org_unit_id: str,
     principal: CurrentPrincipal,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.openapi import XLSX, binary
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid
 from grassroots.members.domain.lifecycle import Stage
@@ -125,7 +126,12 @@ async def import_members(
         return await bulk.import_members(session, deps, principal, file.filename or "", content)
 
 
-@router.get("/members/export", tags=["import and export"], response_model=None)
+@router.get(
+    "/members/export",
+    tags=["import and export"],
+    response_class=Response,
+    responses=binary("text/csv", XLSX),
+)
 async def export_members(
     principal: CurrentPrincipal,
     runtime: AppRuntime,
@@ -138,7 +144,7 @@ async def export_members(
         content = await bulk.export_xlsx(runtime.db, principal, org_unit)
         return Response(
             content,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX,
             headers={"Content-Disposition": 'attachment; filename="members.xlsx"'},
         )
     return StreamingResponse(
