@@ -88,7 +88,7 @@ def test_the_document_follows_asyncapi_3_rules() -> None:
 
 def test_a_published_envelope_matches_its_message_payload() -> None:
     document = build_document()
-    resource = Resource(contents=document, specification=DRAFT202012)
+    resource: Resource[Any] = DRAFT202012.create_resource(document)
     registry: Registry[Any] = Registry().with_resource("urn:asyncapi", resource)
     payload = document["components"]["messages"]["gr_requests_accepted_v1"]["payload"]
     schema = {"$ref": "urn:asyncapi#/components/messages/gr_requests_accepted_v1/payload"}

@@ -6,7 +6,7 @@ import logging
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import delete, insert, select
 
 from grassroots.contracts.area import check_area_code
@@ -524,8 +524,12 @@ async def _track(ctx: RequestsContext, code: str) -> TrackOut:
 # ---------------------------------------------------------------- calendar
 
 
+# A calendar year a date can lie in (dates stop at 9999).
+Year = Annotated[int, Path(ge=1, le=9999)]
+
+
 @api.get("/calendar/{year}", response_model=CalendarYearOut, tags=["calendar"])
-async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: int) -> CalendarYearOut:
+async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: Year) -> CalendarYearOut:
     """The operator's overrides of a year and whether holiday data covers it."""
     rows = await _calendar_rows(ctx, year)
     return CalendarYearOut(
@@ -538,7 +542,7 @@ async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: int) ->
 
 @api.put("/calendar/{year}", response_model=CalendarYearOut, tags=["calendar"])
 async def put_calendar_year(
-    ctx: Ctx, principal: CurrentPrincipal, year: int, body: CalendarYearIn
+    ctx: Ctx, principal: CurrentPrincipal, year: Year, body: CalendarYearIn
 ) -> CalendarYearOut:
     """Load a year's official holidays and make-up working days (replaces the year's overrides)."""
     principal.require_role("platform_admin")
