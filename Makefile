@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run test lint types imports unit component integration bench docs sync uv clean
+.PHONY: run test lint types imports unit component integration bench docs fuzz sync uv clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || { \
@@ -31,6 +31,10 @@ test: lint types imports
 
 unit: sync
 	uv run --frozen pytest -m "not component and not integration and not slow"
+
+# Schemathesis over every operation of the four services, with many more examples than make test.
+fuzz: sync
+	GR_FUZZ_EXAMPLES=$${GR_FUZZ_EXAMPLES:-100} uv run --frozen pytest tests/contracts/test_fuzz.py -p no:logging
 
 bench: sync
 	uv run --frozen python -m bench

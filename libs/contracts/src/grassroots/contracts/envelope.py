@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from grassroots.contracts.area import AreaCode
+from grassroots.contracts.timezone import Instant
 
 
 class CloudEvent(BaseModel):
@@ -19,7 +20,7 @@ class CloudEvent(BaseModel):
     id: str
     source: str
     type: str
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: Instant = Field(default_factory=lambda: datetime.now(UTC))
     subject: str
     datacontenttype: Literal["application/json"] = "application/json"
     data: dict[str, Any]

@@ -18,7 +18,7 @@ from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from grassroots.kit import context, metrics
+from grassroots.kit import context, metrics, openapi
 from grassroots.kit.db import Database
 from grassroots.kit.messaging import (
     AnyConsumerSpec,
@@ -248,6 +248,7 @@ def create_app(
     app.state.settings = runtime.settings
     app.state.runtime = runtime
     install_problem_handlers(app)
+    openapi.install_openapi(app)
     app.add_middleware(
         ObservabilityMiddleware,
         service=runtime.service,
@@ -258,14 +259,25 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": runtime.service}
 
-    @app.get("/readyz", tags=["operations"], summary="Database and NATS answer")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Database and NATS answer",
+        responses=openapi.readiness(),
+    )
     async def readyz() -> JSONResponse:
         checks = await runtime.check_ready()
         ok = all(v == "ok" for v in checks.values())
         body = {"status": "ready" if ok else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ok else 503)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses=openapi.text("text/plain"),
+    )
     async def prometheus_metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from grassroots.contracts.subjects import event_subject
+from grassroots.contracts.timezone import Instant
 
 
 class EventData(BaseModel):
@@ -35,7 +35,7 @@ class AggregateEvent(EventData):
     """An event about one aggregate, carrying its version for out-of-order tolerance."""
 
     version: int
-    occurred_at: datetime
+    occurred_at: Instant
 
 
 REGISTRY: dict[str, type[EventData]] = {}

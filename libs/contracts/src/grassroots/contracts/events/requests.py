@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.base import AggregateEvent, register
+from grassroots.contracts.timezone import Instant
 
 RequestStatus = Literal[
     "submitted",
@@ -38,7 +38,7 @@ class _RequestEvent(AggregateEvent):
     area_code: AreaCode
     service_code: str
     status: RequestStatus
-    due_at: datetime | None = None
+    due_at: Instant | None = None
     handler_member_id: str | None = None
 
 
@@ -47,7 +47,7 @@ class RequestSubmitted(_RequestEvent):
 
     NAME: ClassVar[str] = "submitted"
     channel: Channel
-    received_at: datetime
+    received_at: Instant
     anonymous: bool = False
 
 
@@ -82,7 +82,7 @@ class RequestExplained(_RequestEvent):
     """It cannot be solved yet; the citizen was told why and by when."""
 
     NAME: ClassVar[str] = "explained"
-    expected_by: datetime | None = None
+    expected_by: Instant | None = None
 
 
 class RequestResolved(_RequestEvent):
@@ -121,7 +121,7 @@ class RequestDispatched(_RequestEvent):
 
     NAME: ClassVar[str] = "dispatched"
     from_org_unit_id: str
-    sign_by: datetime
+    sign_by: Instant
 
 
 class RequestReturned(_RequestEvent):
@@ -146,7 +146,7 @@ class CoHandlerAdded(_RequestEvent):
     NAME: ClassVar[str] = "co_handler_added"
     task_id: str
     helper_org_unit_id: str
-    task_due_at: datetime
+    task_due_at: Instant
 
 
 class CoTaskDone(_RequestEvent):
@@ -173,7 +173,7 @@ class ExtensionRequested(_RequestEvent):
 
     NAME: ClassVar[str] = "extension_requested"
     extension_id: str
-    requested_due_at: datetime
+    requested_due_at: Instant
 
 
 class ExtensionDecided(_RequestEvent):
@@ -182,14 +182,14 @@ class ExtensionDecided(_RequestEvent):
     NAME: ClassVar[str] = "extension_decided"
     extension_id: str
     decision: Literal["approved", "rejected"]
-    requested_due_at: datetime
+    requested_due_at: Instant
 
 
 class RequestWaiting(_RequestEvent):
     """Waiting for the citizen: the clock stops until a reply, a resume or the maximum."""
 
     NAME: ClassVar[str] = "waiting"
-    wait_until: datetime
+    wait_until: Instant
 
 
 class RequestResumed(_RequestEvent):
@@ -233,7 +233,7 @@ class VisitLogged(AggregateEvent):
     org_unit_id: str
     area_code: AreaCode
     kind: Literal["contact", "home", "patrol"]
-    visited_at: datetime
+    visited_at: Instant
     problem_request_ids: list[str] = Field(default_factory=list)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,24 @@ async def nats_client(nats_server: NatsServer) -> AsyncIterator[object]:
         yield client
     finally:
         await client.close()
+
+
+@pytest.fixture(autouse=True)
+def published_events_follow_their_schemas(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail the test if any event it writes to an outbox breaks its committed JSON Schema."""
+    from grassroots.kit.outbox import Outbox
+    from grassroots.kit.testing.event_contracts import violations
+
+    found: list[str] = []
+    write_row = Outbox.row
+
+    def checked_row(event: Any, data: Any) -> dict[str, Any]:
+        row = write_row(event, data)
+        found.extend(violations(row["payload"]))
+        return row
+
+    monkeypatch.setattr(Outbox, "row", staticmethod(checked_row))
+    yield
+    if found:
+        shown = "\n".join(sorted(set(found))[:20])
+        pytest.fail(f"{len(found)} published event(s) break their committed schema:\n{shown}")

@@ -24,6 +24,7 @@ from grassroots.evaluation.service.fairness import attribution
 from grassroots.evaluation.service.indicators import load_tree
 from grassroots.evaluation.service.rankings import compute_ranking, find_publication
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.openapi import binary
 
 router = APIRouter(prefix="/v1", tags=["exports"])
 
@@ -77,6 +78,11 @@ SCHEME_LABELS = {"three-rates": "三率考核"}
 STATUS_LABELS = {"scored": "已评分", "insufficient_sample": "样本不足", "no_requests": "无诉求"}
 GRADE_LABELS = {"excellent": "优秀", "good": "良好", "fair": "一般", "poor": "较差"}
 
+TABLE_FILES = binary(
+    "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+PICTURES = binary("image/png", "image/svg+xml")
+
 
 def _file(content: bytes, fmt: str, stem: str) -> Response:
     return Response(
@@ -102,7 +108,7 @@ async def _ranking(
         return await compute_ranking(session, unit, period, scheme, rules)
 
 
-@router.get("/rankings/export", response_class=Response)
+@router.get("/rankings/export", response_class=Response, responses=TABLE_FILES)
 async def export_ranking(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -136,7 +142,7 @@ async def export_ranking(
     return _file(to_csv(columns, rows), format, stem)
 
 
-@router.get("/rankings/chart", response_class=Response)
+@router.get("/rankings/chart", response_class=Response, responses=PICTURES)
 async def ranking_picture(
     principal: CurrentPrincipal,
     runtime: RuntimeDep,
@@ -167,7 +173,7 @@ async def ranking_picture(
     return _file(picture, format, f"ranking-{parsed}-{scheme}")
 
 
-@router.get("/orgs/{org_unit_id}/indicators/export", response_class=Response)
+@router.get("/orgs/{org_unit_id}/indicators/export", response_class=Response, responses=TABLE_FILES)
 async def export_indicators(
     org_unit_id: str,
     principal: CurrentPrincipal,
@@ -210,7 +216,7 @@ async def export_indicators(
     return _file(to_csv(columns, rows), format, stem)
 
 
-@router.get("/orgs/{org_unit_id}/trend", response_class=Response)
+@router.get("/orgs/{org_unit_id}/trend", response_class=Response, responses=PICTURES)
 async def trend_picture(
     org_unit_id: str,
     principal: CurrentPrincipal,

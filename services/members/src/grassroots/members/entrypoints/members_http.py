@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.openapi import XLSX, binary
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid
 from grassroots.kit.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -229,7 +230,12 @@ async def import_template(
     )
 
 
-@router.get("/members/export", tags=["import and export"], response_model=None)
+@router.get(
+    "/members/export",
+    tags=["import and export"],
+    response_class=Response,
+    responses=binary("text/csv", XLSX),
+)
 async def export_members(
     principal: CurrentPrincipal,
     runtime: AppRuntime,

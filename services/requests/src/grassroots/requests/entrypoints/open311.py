@@ -23,6 +23,14 @@ from grassroots.kit.problems import ProblemError
 from grassroots.requests.adapters.orm import catalog_items, requests
 from grassroots.requests.domain.machine import Status
 from grassroots.requests.entrypoints.http import idempotent_call
+from grassroots.requests.entrypoints.open311_schemas import (
+    NEW_REQUEST_FORM,
+    Open311Created,
+    Open311Service,
+    Open311ServiceDefinition,
+    Open311ServiceRequest,
+    answers,
+)
 from grassroots.requests.service import catalog, handling
 from grassroots.requests.service.context import RequestsContext
 
@@ -128,7 +136,7 @@ def _service(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", responses=answers(200, list[Open311Service]))
 async def services(request: Request, fmt: str, jurisdiction_id: str | None = None) -> Response:
     """GET Service List."""
 
@@ -147,7 +155,7 @@ async def services(request: Request, fmt: str, jurisdiction_id: str | None = Non
     return await _guarded(fmt, work)
 
 
-@router.get("/services/{service_code}.{fmt}")
+@router.get("/services/{service_code}.{fmt}", responses=answers(200, Open311ServiceDefinition))
 async def service_definition(
     request: Request, service_code: str, fmt: str, jurisdiction_id: str | None = None
 ) -> Response:
@@ -202,7 +210,12 @@ def _attributes(form: Any, item: dict[str, Any]) -> dict[str, Any]:
     return given
 
 
-@router.post("/requests.{fmt}")
+@router.post(
+    "/requests.{fmt}",
+    status_code=201,
+    responses=answers(201, list[Open311Created]),
+    openapi_extra=NEW_REQUEST_FORM,
+)
 async def create_request(request: Request, fmt: str) -> Response:
     """POST Service Request (form fields): the new id and a notice with the tracking code."""
 
@@ -389,7 +402,7 @@ async def _query_requests(
     return [_request_body(dict(r._mapping), r.service_name) for r in rows]
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", responses=answers(200, list[Open311ServiceRequest]))
 async def list_requests(
     request: Request,
     fmt: str,
@@ -417,7 +430,10 @@ async def list_requests(
     return await _guarded(fmt, work)
 
 
-@router.get("/requests/{service_request_id}.{fmt}")
+@router.get(
+    "/requests/{service_request_id}.{fmt}",
+    responses=answers(200, list[Open311ServiceRequest]),
+)
 async def get_request(
     request: Request, service_request_id: str, fmt: str, jurisdiction_id: str | None = None
 ) -> Response:
