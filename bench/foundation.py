@@ -74,7 +74,8 @@ async def raw_jetstream(url: str) -> tuple[float, float]:
                 for i in range(start, min(start + batch, EVENTS))
             ]
             await asyncio.gather(*futures)
-    await js.purge_stream(MEMBERS.name)
+    # GR_MEMBERS refuses purges (it keeps records); the next phase declares it afresh.
+    await js.delete_stream(MEMBERS.name)
     await nc.close()
     return serial_n / serial[0], EVENTS / pipelined[0]
 

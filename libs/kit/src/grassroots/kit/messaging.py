@@ -118,10 +118,17 @@ async def connect_nats(url: str, *, name: str, inbox_prefix: str = "_INBOX") -> 
 async def ensure_streams(
     js: Any, specs: tuple[StreamSpec, ...] = ALL_STREAMS, *, replicas: int = 1
 ) -> None:
-    """Create the domain streams (file storage, limits retention) if they do not exist."""
+    """Create the domain streams (file storage, limits retention) if they do not exist.
+
+    Durability of an acknowledged publish comes from the servers: `replicas` 3 in a cluster
+    (a publish is acknowledged once a majority stored it) and `sync_interval: always`
+    (deploy/nats/nats-server.conf), which makes every node fsync before it acknowledges.
+    """
     for spec in specs:
         config = StreamConfig(
             num_replicas=replicas,
+            deny_delete=spec.keeps_records,
+            deny_purge=spec.keeps_records,
             name=spec.name,
             subjects=list(spec.subjects),
             description=spec.description,

