@@ -22,7 +22,11 @@ class StreamSpec:
 
 
 MEMBERS = StreamSpec(
-    "GR_MEMBERS", "members", ("gr.members.v1.>",), "Member registry and org tree", keeps_records=True
+    "GR_MEMBERS",
+    "members",
+    ("gr.members.v1.>",),
+    "Member registry and org tree",
+    keeps_records=True,
 )
 REQUESTS = StreamSpec(
     "GR_REQUESTS", "requests", ("gr.requests.v1.>",), "Citizens' requests", keeps_records=True
