@@ -406,7 +406,8 @@ class BatchConsumer:
     """The pull loop of one `BatchConsumerSpec`, written on nats-py directly.
 
     nats-py's `fetch(n, timeout)` asks the server for up to n messages and returns as soon as
-    at least one is there and no more are pending (checked against nats-server 2.9.10), so a
+    at least one is there and no more are pending (checked against nats-server 2.9.10 and 2.15.1),
+    so a
     lone event is handled at once while a backlog comes in full batches. (FastStream's batch
     subscriber instead keeps fetching until the batch is full or the timeout passes.) The next
     batch is fetched while the current one is applied.
@@ -447,9 +448,15 @@ class BatchConsumer:
             msgs: list[Msg] = await self.sub.fetch(self.max_batch, timeout=self.fetch_timeout)
             return msgs
         except (TimeoutError, nats.errors.TimeoutError):
-            # Idle, or the durable is gone (a pull request to a deleted consumer looks the
-            # same): bring it back as a restart would, rather than wait for ever.
+            # Idle, or (nats-server 2.9) the durable is gone: a pull request to a deleted
+            # consumer times out. Bring it back as a restart would, rather than wait for ever.
             await self._rebind_if_missing()
+            return []
+        except nats.js.errors.ServiceUnavailableError:
+            # 2.11+ answers a pull request to a deleted consumer (or one without a quorum
+            # for the moment) with 503 at once: look again, without spinning.
+            await self._rebind_if_missing()
+            await asyncio.sleep(0.5)
             return []
         except asyncio.CancelledError:
             raise
