@@ -50,7 +50,7 @@ async def test_a_county_webhook_gets_a_request_submitted_in_the_county_on_sqlite
         event = await publisher.publish(submitted, h.VILLAGE)
 
         async def delivered() -> bool:
-            return await svc.count(n.c.channel == "webhook", n.c.status == "delivered") == 1
+            return bool(await svc.count(n.c.channel == "webhook", n.c.status == "delivered") == 1)
 
         await h.settle(delivered)
         assert len(hook.calls) == 1
