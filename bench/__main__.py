@@ -10,7 +10,7 @@ import sys
 from grassroots.kit.testing.servers import find_nats_server, nats_server_version
 
 # Each suite is a module bench/<name>.py with `async def run() -> None`.
-SUITES = ["foundation", "members", "requests", "notifications", "evaluation"]
+SUITES = ["foundation", "members", "requests", "notifications", "evaluation", "cluster"]
 
 
 def main() -> int:

@@ -9,6 +9,8 @@ the clients saw (status codes and connection errors).
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -16,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,7 +36,14 @@ from grassroots.contracts.streams import REQUESTS as REQUESTS_STREAM
 from grassroots.evaluation.main import SPEC as EVALUATION
 from grassroots.kit.messaging import StreamReplay, ensure_streams
 from grassroots.kit.outbox import new_event_id
-from grassroots.kit.testing.services import RunningService, auth, eventually, run_service
+from grassroots.kit.testing.servers import free_port
+from grassroots.kit.testing.services import (
+    TEST_JWT_SECRET,
+    RunningService,
+    auth,
+    eventually,
+    run_service,
+)
 from grassroots.requests.main import SPEC as REQUESTS
 
 COUNTY, TOWN, VILLAGE = "230321000000", "230321100000", "230321100201"
@@ -122,10 +132,10 @@ async def requests_service(
         yield service
 
 
-async def received_in_county(evaluation: RunningService) -> int:
+async def received_in_county(client: httpx.AsyncClient) -> int:
     """The evaluation read model: requests received in the county this year."""
     year = datetime.now(ZoneInfo("Asia/Shanghai")).year
-    response = await evaluation.client.get(
+    response = await client.get(
         f"/v1/orgs/u-county/indicators?period={year}", headers=auth("org_admin", COUNTY)
     )
     if response.status_code != 200:
@@ -142,6 +152,75 @@ async def evaluation_service(
         EVALUATION, database_url=database_url, nats_url=nats_url, **overrides
     ) as service:
         yield service
+
+
+@dataclass
+class ServiceProcess:
+    """A service as its own OS process (`python -m grassroots.<name> serve`), to kill -9."""
+
+    name: str
+    database_url: str
+    nats_url: str
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "GR_ENV": "test",
+            "GR_JWT_SECRET": TEST_JWT_SECRET,
+            "GR_LOG_JSON": "false",
+            "GR_LOG_LEVEL": "WARNING",
+            "GR_HOST": "127.0.0.1",
+            "GR_VAR_DIR": str(self.workdir),
+            "GR_NATS_URL": self.nats_url,
+            f"GR_{self.name.upper()}_DATABASE_URL": self.database_url,
+            f"GR_{self.name.upper()}_PORT": str(self.port),
+            "GR_OUTBOX_POLL_SECONDS": "0.1",
+            "GR_CONSUMER_BACKOFF_SECONDS": "[0.2, 0.2, 0.2, 0.2]",
+            "GR_CONSUMER_ACK_WAIT_SECONDS": "5",
+            "GR_REQUESTS_RUN_SCANNER": "false",
+            "GR_REQUESTS_PUBLIC_BURST": "1000000",
+            "GR_REQUESTS_PUBLIC_PER_MINUTE": "1000000000",
+        }
+        log = (self.workdir / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", f"grassroots.{self.name}", "serve"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        """kill -9: no shutdown, no flush, open transactions and unacknowledged messages cut."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    async def ready(self, client: httpx.AsyncClient, timeout: float = 180) -> None:
+        async def answers() -> bool:
+            try:
+                return (await client.get(f"{self.base_url}/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        await eventually(answers, timeout=timeout, interval=0.2)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
 
 
 @dataclass

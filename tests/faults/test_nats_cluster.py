@@ -92,7 +92,7 @@ async def test_kill_9_of_the_stream_leader_under_load_loses_and_doubles_nothing(
         assert (result.duplicates, result.lost, result.unpublished) == (0, 0, 0)
 
         async def all_counted() -> bool:
-            return bool(await h.received_in_county(evaluation) == result.acknowledged)
+            return bool(await h.received_in_county(evaluation.client) == result.acknowledged)
 
         await eventually(all_counted, timeout=60)
 

@@ -111,8 +111,10 @@ class NatsServer:
         *,
         config: Path | None = None,
         env: dict[str, str] | None = None,
+        sync_always: bool = False,
     ) -> None:
         self.config = config
+        self.sync_always = sync_always
         self.env = env
         self.port = port or free_port()
         self.monitor_port = free_port()
@@ -131,6 +133,13 @@ class NatsServer:
         if self.config is not None:
             # The config names its own store; flags override its address and monitoring port.
             command += ["-c", str(self.config)]
+        elif self.sync_always:
+            # sync_interval has no flag: a config of its own, as in deploy/nats.
+            config = self.store_dir / "sync-always.conf"
+            config.write_text(
+                f'jetstream {{\n  store_dir: "{self.store_dir}"\n  sync_interval: always\n}}\n'
+            )
+            command += ["-c", str(config)]
         else:
             command += ["-sd", str(self.store_dir)]
         command += ["-m", str(self.monitor_port)]
