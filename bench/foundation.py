@@ -74,7 +74,8 @@ async def raw_jetstream(url: str) -> tuple[float, float]:
                 for i in range(start, min(start + batch, EVENTS))
             ]
             await asyncio.gather(*futures)
-    await js.purge_stream(MEMBERS.name)
+    # GR_MEMBERS refuses purges (it keeps records); the next phase declares it afresh.
+    await js.delete_stream(MEMBERS.name)
     await nc.close()
     return serial_n / serial[0], EVENTS / pipelined[0]
 
@@ -91,8 +92,8 @@ async def raw_postgres_commits(dsn: str) -> float:
     return COMMITS / elapsed[0]
 
 
-async def outbox_relay(db_url: str, nats_url: str) -> float:
-    """Events/s the relay moves from a full PostgreSQL outbox to JetStream."""
+async def outbox_relay(db_url: str, nats_url: str, *, replicas: int = 1) -> float:
+    """Events/s the relay moves from a full PostgreSQL outbox to JetStream (a fresh stream)."""
     data, _ = sample_payload()
     source = Outbox("/grassroots/bench")
     db = Database(db_url)
@@ -110,8 +111,9 @@ async def outbox_relay(db_url: str, nats_url: str) -> float:
     async with db.transaction() as session:
         for start in range(0, len(rows), 5000):
             await session.execute(insert(outbox), rows[start : start + 5000])
-    nc = await nats.connect(nats_url)
+    nc = await nats.connect(nats_url.split(","))
     js = nc.jetstream()
+    await ensure_streams(js, (MEMBERS,), replicas=replicas)
     relay = OutboxRelay(db, js, service="bench", batch_size=1000, poll_seconds=0.05)
     with stopwatch() as elapsed:
         task = asyncio.create_task(relay.run())

@@ -82,9 +82,12 @@ async def seed(dsn: str) -> None:
     await conn.close()
 
 
-def start_service(db_url: str, nats_url: str, port: int, log: Any) -> subprocess.Popen[bytes]:
+def start_service(
+    db_url: str, nats_url: str, port: int, log: Any, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """The requests service under uvicorn (its app factory), scanner off, quiet logs."""
     env = {
+        **(extra_env or {}),
         **os.environ,
         "GR_REQUESTS_DATABASE_URL": db_url,
         "GR_NATS_URL": nats_url,

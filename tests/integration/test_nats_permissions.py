@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import nats
@@ -18,7 +19,7 @@ from nats.js.api import AckPolicy, ConsumerConfig
 
 from grassroots.contracts.streams import NOTIFY
 from grassroots.kit.messaging import ensure_streams
-from grassroots.kit.testing.servers import NatsServer
+from grassroots.kit.testing.servers import NatsCluster, NatsServer
 from grassroots.kit.testing.services import DatabaseFactory, auth, eventually, run_service
 from grassroots.members.main import SPEC as MEMBERS
 from grassroots.requests.main import SPEC as REQUESTS
@@ -29,18 +30,34 @@ CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "nats" / "nats-server.
 USERS = ["members", "requests", "notifications", "evaluation", "integration", "ops"]
 
 
-@pytest.fixture
-def secured_nats(tmp_path: Path) -> Iterator[NatsServer]:
+@dataclass
+class Secured:
+    """A NATS deployment under the production config: the node clients connect to."""
+
+    server: NatsServer
+    replicas: int
+
+
+@pytest.fixture(params=["single", "cluster"])
+def secured_nats(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Secured]:
     env = {f"{u.upper()}_NATS_PASSWORD": f"{u}-secret" for u in USERS}
+    text = CONFIG.read_text()
+    assert 'store_dir: "/data/jetstream"' in text
+    if request.param == "cluster":
+        # Three nodes with this very file (plus routes), streams R3.
+        cluster = NatsCluster(3, base_config=CONFIG, env=env).start()
+        try:
+            yield Secured(cluster.nodes[0], replicas=3)
+        finally:
+            cluster.close()
+        return
     env["SERVER_NAME"] = "test-node"
     store = tmp_path / "js"
     config = tmp_path / "nats-server.conf"
-    text = CONFIG.read_text()
-    assert 'store_dir: "/data/jetstream"' in text
     config.write_text(text.replace('store_dir: "/data/jetstream"', f'store_dir: "{store}"'))
     server = NatsServer(store_dir=store, config=config, env=env).start()
     try:
-        yield server
+        yield Secured(server, replicas=1)
     finally:
         server.close()
 
@@ -64,21 +81,23 @@ async def refused(awaitable: object) -> bool:
 
 
 async def test_services_run_under_their_own_users(
-    secured_nats: NatsServer, databases: DatabaseFactory
+    secured_nats: Secured, databases: DatabaseFactory
 ) -> None:
     members_db, requests_db = await databases.fresh(MEMBERS), await databases.fresh(REQUESTS)
     async with (
         run_service(
             MEMBERS,
             database_url=members_db,
-            nats_url=url_for(secured_nats, "members"),
+            nats_url=url_for(secured_nats.server, "members"),
             nats_inbox_prefix="_INBOX_members",
+            nats_stream_replicas=secured_nats.replicas,
         ) as members,
         run_service(
             REQUESTS,
             database_url=requests_db,
-            nats_url=url_for(secured_nats, "requests"),
+            nats_url=url_for(secured_nats.server, "requests"),
             nats_inbox_prefix="_INBOX_requests",
+            nats_stream_replicas=secured_nats.replicas,
         ) as requests_service,
     ):
         body = {
@@ -100,14 +119,16 @@ async def test_services_run_under_their_own_users(
 
 
 async def test_notify_commands_reach_only_the_notifications_service(
-    secured_nats: NatsServer,
+    secured_nats: Secured,
 ) -> None:
-    requests_nc = await connect(secured_nats, "requests")
-    await ensure_streams(requests_nc.jetstream())
+    requests_nc = await connect(secured_nats.server, "requests")
+    await ensure_streams(requests_nc.jetstream(), replicas=secured_nats.replicas)
+    info = await requests_nc.jetstream().stream_info(NOTIFY.name)
+    assert info.config.num_replicas == secured_nats.replicas
     spies: dict[str, list[str]] = {}
     others = {}
     for user in ["evaluation", "integration", "members"]:
-        nc = await connect(secured_nats, user)
+        nc = await connect(secured_nats.server, user)
         others[user] = nc
         seen: list[str] = []
         spies[user] = seen
@@ -123,7 +144,7 @@ async def test_notify_commands_reach_only_the_notifications_service(
         "gr.notify.v1.contact_upserted.23.03.21.100.201", b'{"phone": "13800000000"}'
     )
 
-    notifications_nc = await connect(secured_nats, "notifications")
+    notifications_nc = await connect(secured_nats.server, "notifications")
     subscription = await notifications_nc.jetstream().pull_subscribe(
         "gr.notify.v1.>", durable="notifications_notify", stream=NOTIFY.name
     )

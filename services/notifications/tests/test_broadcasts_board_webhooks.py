@@ -54,7 +54,7 @@ async def test_a_broadcast_reaches_exactly_the_members_of_the_subtree(
     ]
     await publisher.publish_many(events)
     async with start_notifications(notifications_broadcast_batch=300) as svc:
-        await h.settle(lambda: _members(svc, 2301), timeout=60)
+        await h.settle(lambda: _members(svc, 2301), timeout=150)
 
         async def exit_applied() -> bool:
             active = await svc.scalar(select(m.c.active).where(m.c.member_id == "m-gone"))

@@ -16,10 +16,21 @@ class StreamSpec:
     # Limits retention: kept long enough to rebuild every read model by replay.
     max_age_days: int = 3650
     duplicate_window_seconds: int = 120
+    # Holds citizens' requests or member changes: an acknowledged write stays, so no client
+    # may delete a message or purge the stream through the API (deny_delete, deny_purge).
+    keeps_records: bool = False
 
 
-MEMBERS = StreamSpec("GR_MEMBERS", "members", ("gr.members.v1.>",), "Member registry and org tree")
-REQUESTS = StreamSpec("GR_REQUESTS", "requests", ("gr.requests.v1.>",), "Citizens' requests")
+MEMBERS = StreamSpec(
+    "GR_MEMBERS",
+    "members",
+    ("gr.members.v1.>",),
+    "Member registry and org tree",
+    keeps_records=True,
+)
+REQUESTS = StreamSpec(
+    "GR_REQUESTS", "requests", ("gr.requests.v1.>",), "Citizens' requests", keeps_records=True
+)
 NOTIFICATIONS = StreamSpec(
     "GR_NOTIFICATIONS", "notifications", ("gr.notifications.v1.>",), "Notification outcomes"
 )

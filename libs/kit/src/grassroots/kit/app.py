@@ -112,6 +112,7 @@ class Runtime:
             )
         if self.consumers.specs:
             self._tasks.append(asyncio.create_task(self.consumers.watch_lag(js)))
+            self._tasks.append(asyncio.create_task(self.consumers.watch_replays()))
         self.ready.set()
 
     async def relay_backlog(self) -> int:

@@ -17,9 +17,8 @@ from fastapi import FastAPI
 from grassroots.kit import migrate
 from grassroots.kit.auth import ROLE_RANK, issue_token
 from grassroots.kit.db import Database
-from grassroots.kit.deadletters import list_dead_letters, replay_dead_letters
+from grassroots.kit.deadletters import list_dead_letters, request_replay
 from grassroots.kit.logs import configure_logging
-from grassroots.kit.messaging import connect_nats
 from grassroots.kit.resealing import SealedColumn, reseal_columns
 from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
@@ -50,7 +49,9 @@ def _parser(name: str) -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply the database migrations")
     revision = sub.add_parser("revision", help="write a new migration (autogenerate)")
     revision.add_argument("-m", "--message", required=True)
-    dead = sub.add_parser("dead-letters", help="list or replay parked messages")
+    dead = sub.add_parser(
+        "dead-letters", help="list parked messages, or replay them to the consumer that parked each"
+    )
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("ids", nargs="*", type=int, help="ids to replay (default: all)")
     dead.add_argument("--all", action="store_true", help="list replayed ones too")
@@ -70,16 +71,11 @@ async def _dead_letters(settings: ServiceSettings, action: str, ids: list[int], 
             for row in await list_dead_letters(db, include_replayed=every):
                 print(json.dumps(row, default=str, ensure_ascii=False))
             return 0
-        nc = await connect_nats(
-            settings.nats_url,
-            name=f"grassroots-{settings.SERVICE}-cli",
-            inbox_prefix=settings.nats_inbox_prefix,
+        count = await request_replay(db, ids or None)
+        print(
+            f"{count} message(s) handed back to the consumer that parked each; "
+            "the running service applies them within seconds (see `dead-letters list --all`)"
         )
-        try:
-            count = await replay_dead_letters(db, nc.jetstream(), ids or None)
-        finally:
-            await nc.drain()
-        print(f"replayed {count} message(s)")
         return 0
     finally:
         await db.dispose()

@@ -1,4 +1,4 @@
-"""Operator tools for the dead-letter store: list parked messages and replay them."""
+"""Operator tools for the dead-letter store: list parked messages, ask for their replay."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ async def list_dead_letters(
         dead_letters.c.error,
         dead_letters.c.deliveries,
         dead_letters.c.created_at,
+        dead_letters.c.replay_requested_at,
         dead_letters.c.replayed_at,
     ).order_by(dead_letters.c.id)
     if not include_replayed:
@@ -32,22 +33,20 @@ async def list_dead_letters(
         return [dict(row._mapping) for row in (await session.execute(query)).all()]
 
 
-async def replay_dead_letters(db: Database, js: Any, ids: list[int] | None = None) -> int:
-    """Publish parked messages again on their subjects; consumers that already handled them skip.
+async def request_replay(db: Database, ids: list[int] | None = None) -> int:
+    """Hand parked messages back to the consumer that parked each one (never to the bus).
 
-    The CloudEvent id is unchanged, so idempotent consumers see a duplicate; the `Nats-Msg-Id`
-    is new so JetStream's duplicate window does not drop the replay.
+    The running service applies them through that consumer's handler alone, within seconds
+    (`EventConsumers.watch_replays`); other consumers and outside subscribers never see them.
     """
-    query = select(dead_letters).where(dead_letters.c.replayed_at.is_(None))
+    query = (
+        update(dead_letters)
+        .where(dead_letters.c.replayed_at.is_(None))
+        .values(replay_requested_at=utcnow())
+    )
     if ids:
         query = query.where(dead_letters.c.id.in_(ids))
-    async with db.read_only() as session:
-        rows = (await session.execute(query.order_by(dead_letters.c.id))).all()
-    for row in rows:
-        msg_id = f"{row.event_id or 'unreadable'}-replay-{row.id}"
-        await js.publish(row.subject, row.payload, headers={"Nats-Msg-Id": msg_id})
-        async with db.transaction() as session:
-            await session.execute(
-                update(dead_letters).where(dead_letters.c.id == row.id).values(replayed_at=utcnow())
-            )
-    return len(rows)
+    async with db.transaction() as session:
+        result = await session.execute(query)
+    count: int = result.rowcount  # type: ignore[attr-defined]
+    return count

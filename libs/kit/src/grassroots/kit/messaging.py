@@ -29,7 +29,7 @@ from nats.aio.msg import Msg
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.envelope import CloudEvent
@@ -118,10 +118,17 @@ async def connect_nats(url: str, *, name: str, inbox_prefix: str = "_INBOX") -> 
 async def ensure_streams(
     js: Any, specs: tuple[StreamSpec, ...] = ALL_STREAMS, *, replicas: int = 1
 ) -> None:
-    """Create the domain streams (file storage, limits retention) if they do not exist."""
+    """Create the domain streams (file storage, limits retention) if they do not exist.
+
+    Durability of an acknowledged publish comes from the servers: `replicas` 3 in a cluster
+    (a publish is acknowledged once a majority stored it) and `sync_interval: always`
+    (deploy/nats/nats-server.conf), which makes every node fsync before it acknowledges.
+    """
     for spec in specs:
         config = StreamConfig(
             num_replicas=replicas,
+            deny_delete=spec.keeps_records,
+            deny_purge=spec.keeps_records,
             name=spec.name,
             subjects=list(spec.subjects),
             description=spec.description,
@@ -299,6 +306,75 @@ class EventConsumers:
             extra={"event_id": event_id, "consumer": consumer},
         )
 
+    async def watch_replays(self, interval: float = 2.0) -> None:
+        """Apply the dead letters an operator hands back (`dead-letters replay`), for ever."""
+        while True:
+            try:
+                await self.apply_replays()
+            except Exception as exc:
+                # The database is away for a moment: the requests wait in the table.
+                log.debug("dead-letter replays unavailable: %s", exc)
+            await asyncio.sleep(interval)
+
+    async def apply_replays(self) -> int:
+        """Apply every requested replay parked by one of this service's consumers; count them."""
+        by_durable: dict[str, AnyConsumerSpec] = {self.durable(spec): spec for spec in self.specs}
+        if not by_durable:
+            return 0
+        query = (
+            select(dead_letters.c.id)
+            .where(
+                dead_letters.c.replay_requested_at.is_not(None),
+                dead_letters.c.replayed_at.is_(None),
+                dead_letters.c.consumer.in_(list(by_durable)),
+            )
+            .order_by(dead_letters.c.id)
+        )
+        async with self.db.read_only() as session:
+            letter_ids = list((await session.scalars(query)).all())
+        applied = 0
+        for letter_id in letter_ids:
+            applied += await self._replay(letter_id, by_durable)
+        return applied
+
+    async def _replay(self, letter_id: int, by_durable: dict[str, AnyConsumerSpec]) -> int:
+        """One parked message through its own consumer's handler, marked replayed in the same
+        transaction as the effect; a failure leaves it parked with the new error."""
+        try:
+            async with self.db.transaction() as session:
+                # Taking the row first makes a second replica of the service skip it.
+                taken = (
+                    await session.execute(
+                        update(dead_letters)
+                        .where(dead_letters.c.id == letter_id, dead_letters.c.replayed_at.is_(None))
+                        .values(replayed_at=utcnow())
+                        .returning(dead_letters.c.consumer, dead_letters.c.payload)
+                    )
+                ).first()
+                if taken is None:
+                    return 0
+                spec = by_durable[taken.consumer]
+                event = CloudEvent.from_json_bytes(taken.payload)
+                if await claim_event(session, taken.consumer, event.id):
+                    corr = context.correlation_id.set(event.correlationid)
+                    cause = context.causation_id.set(event.id)
+                    try:
+                        await _apply_one(spec, session, event)
+                    finally:
+                        context.correlation_id.reset(corr)
+                        context.causation_id.reset(cause)
+        except Exception as exc:
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(dead_letters)
+                    .where(dead_letters.c.id == letter_id)
+                    .values(replay_requested_at=None, error=f"replay failed: {exc!r}"[:4000])
+                )
+            log.error("replay of dead letter %d failed: %s", letter_id, exc)
+            return 0
+        log.info("dead letter %d replayed to %s", letter_id, taken.consumer)
+        return 1
+
     async def watch_lag(self, js: Any, interval: float = 5.0) -> None:
         """Keep the consumer pending gauges up to date."""
         while True:
@@ -316,11 +392,23 @@ class EventConsumers:
             await asyncio.sleep(interval)
 
 
+async def _apply_one(spec: AnyConsumerSpec, session: AsyncSession, event: CloudEvent) -> None:
+    """What the consumer `spec` does with `event` (nothing for a type it does not handle)."""
+    if isinstance(spec, BatchConsumerSpec):
+        if event.type in spec.event_types:
+            await spec.handler(session, [event])
+        return
+    handler = spec.handlers.get(event.type)
+    if handler is not None:
+        await handler(session, event)
+
+
 class BatchConsumer:
     """The pull loop of one `BatchConsumerSpec`, written on nats-py directly.
 
     nats-py's `fetch(n, timeout)` asks the server for up to n messages and returns as soon as
-    at least one is there and no more are pending (checked against nats-server 2.9.10), so a
+    at least one is there and no more are pending (checked against nats-server 2.9.10 and 2.15.1),
+    so a
     lone event is handled at once while a backlog comes in full batches. (FastStream's batch
     subscriber instead keeps fetching until the batch is full or the timeout passes.) The next
     batch is fetched while the current one is applied.
@@ -361,9 +449,15 @@ class BatchConsumer:
             msgs: list[Msg] = await self.sub.fetch(self.max_batch, timeout=self.fetch_timeout)
             return msgs
         except (TimeoutError, nats.errors.TimeoutError):
-            # Idle, or the durable is gone (a pull request to a deleted consumer looks the
-            # same): bring it back as a restart would, rather than wait for ever.
+            # Idle, or (nats-server 2.9) the durable is gone: a pull request to a deleted
+            # consumer times out. Bring it back as a restart would, rather than wait for ever.
             await self._rebind_if_missing()
+            return []
+        except nats.js.errors.ServiceUnavailableError:
+            # 2.11+ answers a pull request to a deleted consumer (or one without a quorum
+            # for the moment) with 503 at once: look again, without spinning.
+            await self._rebind_if_missing()
+            await asyncio.sleep(0.5)
             return []
         except asyncio.CancelledError:
             raise

@@ -63,6 +63,9 @@ dead_letters = Table(
     Column("error", Text, nullable=False),
     Column("deliveries", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set by `dead-letters replay`; the running consumer that parked the message applies it
+    # and sets `replayed_at` in the same transaction as the effect.
+    Column("replay_requested_at", DateTime(timezone=True), nullable=True),
     Column("replayed_at", DateTime(timezone=True), nullable=True),
 )
 

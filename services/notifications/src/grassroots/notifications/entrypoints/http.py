@@ -723,6 +723,7 @@ async def post_webhook(
     }
     async with state.runtime.db.transaction() as session:
         await session.execute(webhooks.insert().values(**values))
+    state.ingest.forget_subscriptions()
     return WebhookOut(**{k: values[k] for k in WebhookOut.model_fields})
 
 
@@ -766,6 +767,7 @@ async def resume_webhook(
             .values(status="active", consecutive_failures=0, paused_reason=None)
         )
         row = (await session.execute(select(webhooks).where(webhooks.c.id == webhook_id))).one()
+    _state(request).ingest.forget_subscriptions()
     return _webhook_out(row)
 
 
@@ -779,6 +781,7 @@ async def delete_webhook(
         await session.execute(
             update(webhooks).where(webhooks.c.id == webhook_id).values(status="deleted")
         )
+    _state(request).ingest.forget_subscriptions()
     return Response(status_code=204)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -471,6 +472,13 @@ class Ingest:
         await self.apply_rules(session, event, data, rules_for(event.type))
 
     # --- webhooks --------------------------------------------------------------------------
+
+    def forget_subscriptions(self) -> None:
+        """A subscription changed here: the next event reads them afresh, not the cached list.
+
+        (Another replica of the service sees the change within `subscription_ttl_seconds`.)
+        """
+        self._subscriptions_read_at = -math.inf
 
     def with_webhooks(self, handler: Any) -> Any:
         """Wrap a handler so the event is also queued for every matching webhook."""

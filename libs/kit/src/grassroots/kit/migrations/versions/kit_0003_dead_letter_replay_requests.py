@@ -1,0 +1,28 @@
+"""kit table: dead letters remember that an operator asked for a replay
+
+Revision ID: kit_0003
+Revises: kit_0002
+Create Date: 2026-12-01
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "kit_0003"
+down_revision: str | None = "kit_0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("kit_dead_letters") as batch:
+        batch.add_column(
+            sa.Column("replay_requested_at", sa.DateTime(timezone=True), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("kit_dead_letters") as batch:
+        batch.drop_column("replay_requested_at")
