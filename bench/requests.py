@@ -34,6 +34,7 @@ from grassroots.contracts.streams import REQUESTS
 from grassroots.kit.app import Runtime
 from grassroots.kit.auth import issue_token
 from grassroots.kit.groupcommit import GroupCommit
+from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.kit.testing.servers import NatsServer, PostgresServer, free_port
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
@@ -384,6 +385,7 @@ async def scan_bench(postgres: PostgresServer) -> None:
         PersonalDataCipher.from_settings(RequestsSettings(jwt_secret=SECRET)),
         Lookups(runtime.db, 5.0),
         GroupCommit(runtime.db, name="bench"),
+        IdempotencyKeys(runtime.db),
     )
     await ctx.reload_calendar()
     try:

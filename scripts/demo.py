@@ -3,7 +3,7 @@
 Idempotent: what already exists is found and left alone, so a second run adds nothing.
 The organisation tree is loaded here; each service's demo data lives in
 `scripts/demo_<service>.py`, whose `load(ctx: DemoContext)` runs afterwards, in the
-order members, requests, notifications, evaluation.
+order members, requests, notifications, evaluation, portal (the demo accounts).
 """
 
 from __future__ import annotations
@@ -24,8 +24,14 @@ from grassroots.kit.settings import DEV_JWT_SECRET
 DATA = json.loads((Path(__file__).parent / "demo_county.json").read_text(encoding="utf-8"))
 
 
-SERVICE_ORDER = ["members", "requests", "notifications", "evaluation"]
-DEFAULT_PORTS = {"members": 8001, "requests": 8002, "notifications": 8003, "evaluation": 8004}
+SERVICE_ORDER = ["members", "requests", "notifications", "evaluation", "portal"]
+DEFAULT_PORTS = {
+    "portal": 8000,
+    "members": 8001,
+    "requests": 8002,
+    "notifications": 8003,
+    "evaluation": 8004,
+}
 
 
 def service_url(name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -21,7 +22,14 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = {"members": 8001, "requests": 8002, "notifications": 8003, "evaluation": 8004}
+# The portal first: it is the front door, and the issuer whose keys the others fetch.
+SERVICES = {
+    "portal": 8000,
+    "members": 8001,
+    "requests": 8002,
+    "notifications": 8003,
+    "evaluation": 8004,
+}
 
 
 def die_with_parent() -> None:
@@ -142,6 +150,23 @@ def wait_ready(url: str, timeout: float = 60.0, platform: Platform | None = None
     raise RuntimeError(f"{url} did not become ready within {timeout}s")
 
 
+def admin_password(var_dir: Path) -> tuple[str, bool]:
+    """The portal admin's password: GR_PORTAL_ADMIN_PASSWORD, else one generated once and
+    kept (owner-only) under var/; True when it was generated just now."""
+    given = os.environ.get("GR_PORTAL_ADMIN_PASSWORD")
+    if given:
+        return given, False
+    kept = var_dir / "portal" / "admin-password"
+    if kept.exists():
+        return kept.read_text().strip(), False
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(15)
+    descriptor = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(password + "\n")
+    return password, True
+
+
 def main() -> int:
     """Start everything; block until Ctrl-C; stop everything."""
     var_dir = Path(os.environ.get("GR_VAR_DIR", ROOT / "var")).resolve()
@@ -155,6 +180,10 @@ def main() -> int:
     ports = {
         name: int(env.get(f"GR_{name.upper()}_PORT", default)) for name, default in SERVICES.items()
     }
+    # Every service trusts the portal started here (unless pointed at another issuer).
+    env.setdefault("GR_AUTH_ISSUER", f"http://127.0.0.1:{ports['portal']}")
+    password, generated = admin_password(var_dir)
+    env["GR_PORTAL_ADMIN_PASSWORD"] = password
     busy = [f"{name}:{p}" for name, p in ports.items() if answers("127.0.0.1", p)]
     if busy:
         sys.exit(
@@ -190,15 +219,21 @@ def main() -> int:
                     raise RuntimeError("nats-server did not start; see var/logs/nats.log")
                 time.sleep(0.1)
         python = sys.executable
-        for name in SERVICES:
-            say(f"migrating {name}")
-            subprocess.run(
-                [python, "-m", f"grassroots.{name}", "migrate"],
-                env={**env, "GR_LOG_JSON": "false"},
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=(logs / "migrations.log").open("ab"),
-            )
+        say(f"migrating {', '.join(SERVICES)}")
+        # At once: each is its own database, and most of the time goes into imports.
+        with (logs / "migrations.log").open("ab") as migration_log:
+            migrations = {
+                name: subprocess.Popen(
+                    [python, "-m", f"grassroots.{name}", "migrate"],
+                    env={**env, "GR_LOG_JSON": "false"},
+                    stdout=subprocess.DEVNULL,
+                    stderr=migration_log,
+                )
+                for name in SERVICES
+            }
+            failed = [name for name, process in migrations.items() if process.wait() != 0]
+        if failed:
+            raise RuntimeError(f"migrating {', '.join(failed)} failed; see var/logs/migrations.log")
         for name in SERVICES:
             platform.spawn(
                 name,
@@ -208,9 +243,16 @@ def main() -> int:
             )
         for name in SERVICES:
             wait_ready(f"http://127.0.0.1:{ports[name]}/readyz", platform=platform)
-        say("all four services are ready")
+        say("the portal and the four services are ready")
         subprocess.run([python, str(ROOT / "scripts" / "demo.py")], env=env, check=True)
         print()
+        portal = f"http://127.0.0.1:{ports['portal']}"
+        say(f"portal         {portal}   sign in: POST {portal}/v1/auth/login")
+        if generated:
+            say(f"  admin password (shown this once, kept in {var_dir}/portal/admin-password):")
+            say(f"  admin / {password}")
+        else:
+            say("  admin: the password in GR_PORTAL_ADMIN_PASSWORD or var/portal/admin-password")
         for name in SERVICES:
             base = f"http://127.0.0.1:{ports[name]}"
             say(f"{name:<14} {base}/docs   {base}/metrics")

@@ -10,7 +10,8 @@ FROM unnest(ARRAY[
     'grassroots_members',
     'grassroots_requests',
     'grassroots_notifications',
-    'grassroots_evaluation'
+    'grassroots_evaluation',
+    'grassroots_portal'
 ]) AS db
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = db)
 \gexec

@@ -1,7 +1,8 @@
 """The deployment files give every service the keys production insists on, in a form it reads.
 
 docker-compose.yml and the Kubernetes manifests run with GR_ENV=production, where members,
-requests and notifications refuse to start without their own keys for personal data. These
+requests and notifications refuse to start without their own keys for personal data, and the
+portal without its token signing keys and its data keys. These
 tests build each service the way those files configure it, and check the files pass every
 variable to every container that reads settings (the migrate init containers too).
 """
@@ -19,6 +20,7 @@ import pytest
 from grassroots.kit.cli import ServiceSpec
 from grassroots.members.main import SPEC as MEMBERS
 from grassroots.notifications.main import SPEC as NOTIFICATIONS
+from grassroots.portal.main import SPEC as PORTAL
 from grassroots.requests.main import SPEC as REQUESTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +32,12 @@ KEYS = {
     ],
     "requests": ["GR_REQUESTS_DATA_KEY"],
     "notifications": ["GR_NOTIFICATIONS_CONTACT_KEY"],
+    "portal": [
+        "GR_PORTAL_SIGNING_KEYS",
+        "GR_PORTAL_SIGNING_KEY_ID",
+        "GR_PORTAL_DATA_KEYS",
+        "GR_PORTAL_DATA_KEY_ID",
+    ],
 }
 
 
@@ -38,7 +46,7 @@ def new_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode()
 
 
-@pytest.mark.parametrize("spec", [MEMBERS, REQUESTS, NOTIFICATIONS], ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", [MEMBERS, REQUESTS, NOTIFICATIONS, PORTAL], ids=lambda s: s.name)
 def test_each_service_starts_in_production_with_the_keys_the_files_pass(
     spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -53,6 +61,10 @@ def test_each_service_starts_in_production_with_the_keys_the_files_pass(
         "GR_MEMBERS_INDEX_KEY": new_key(),
         "GR_REQUESTS_DATA_KEY": new_key(),
         "GR_NOTIFICATIONS_CONTACT_KEY": new_key(),
+        "GR_PORTAL_SIGNING_KEYS": json.dumps({"k1": new_key()}),
+        "GR_PORTAL_SIGNING_KEY_ID": "k1",
+        "GR_PORTAL_DATA_KEYS": json.dumps({"k1": new_key()}),
+        "GR_PORTAL_DATA_KEY_ID": "k1",
     }
     for name in KEYS[spec.name]:
         monkeypatch.setenv(name, values[name])

@@ -17,7 +17,7 @@ from grassroots.kit.testing.servers import free_port, port_is_free
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ["members", "requests", "notifications", "evaluation"]
+SERVICES = ["portal", "members", "requests", "notifications", "evaluation"]
 
 
 def ready(port: int) -> bool:
@@ -40,7 +40,7 @@ def run_once(env: dict[str, str], log: Path, ports: dict[str, int]) -> str:
             start_new_session=True,
         )
         try:
-            deadline = time.monotonic() + 180
+            deadline = time.monotonic() + 300
             while "press Ctrl-C to stop" not in log.read_text(errors="replace"):
                 assert process.poll() is None, log.read_text(errors="replace")
                 assert time.monotonic() < deadline, log.read_text(errors="replace")
@@ -56,6 +56,7 @@ def run_once(env: dict[str, str], log: Path, ports: dict[str, int]) -> str:
     return log.read_text(errors="replace")
 
 
+@pytest.mark.timeout(900)  # two full starts; on a busy 2-core machine each takes minutes
 def test_make_run_starts_everything_loads_the_demo_once_and_stops_cleanly(tmp_path: Path) -> None:
     nats_port = free_port()
     ports = {name: free_port() for name in SERVICES}
@@ -71,6 +72,14 @@ def test_make_run_starts_everything_loads_the_demo_once_and_stops_cleanly(tmp_pa
     assert created, first
     assert int(created.group(1)) > 0
     assert "stopped" in first
+    lines = [line for line in first.splitlines() if "http://127.0.0.1:" in line]
+    assert lines[0].startswith("[grassroots] portal"), first  # the front door comes first
+    admin = re.search(r"admin / (\S+)", first)
+    assert admin, first
+    kept = tmp_path / "var" / "portal" / "admin-password"
+    assert kept.read_text().strip() == admin.group(1) and kept.stat().st_mode & 0o077 == 0
+    assert re.findall(r"jidong-(admin|cadre|viewer|member) .*password: \S+", first)
+    assert len(re.findall(r"password: \S+", first)) == 4
     for port in [nats_port, *ports.values()]:
         assert port_is_free(port), f"port {port} still bound after Ctrl-C"
     leftovers = subprocess.run(
@@ -82,5 +91,7 @@ def test_make_run_starts_everything_loads_the_demo_once_and_stops_cleanly(tmp_pa
     again = re.search(r"(\d+) organisation units created, (\d+) already there", second)
     assert again, second
     assert (int(again.group(1)), int(again.group(2))) == (0, int(created.group(1)))
+    # Passwords are printed once: the second run names only where they are kept.
+    assert admin.group(1) not in second and "password: " not in second
     for port in [nats_port, *ports.values()]:
         assert port_is_free(port)

@@ -19,6 +19,7 @@ from grassroots.requests.domain.machine import (
     allowed_actions,
     next_status,
 )
+from grassroots.requests.domain.wording import STATUS_TEXT, STEP_TEXT
 
 S, A = Status, Action
 
@@ -197,3 +198,20 @@ def test_random_action_sequences_stay_defined_and_versions_grow(
         assert (state.paused_from is not None) == (state.status is S.WAITING)
         assert state.paused_from is not S.WAITING
         pauses += action is A.WAIT
+
+
+def test_every_action_and_status_has_plain_words_for_citizens() -> None:
+    assert set(STATUS_TEXT) >= {s.value for s in Status}
+    scanner_and_side_steps = {
+        "submit",
+        "overdue",
+        "chased",
+        "supervised",
+        "callback",
+        "co_handler_added",
+        "co_task_done",
+        "co_task_scored",
+        "extension_requested",
+        "extension_decided",
+    }
+    assert set(STEP_TEXT) >= {a.value for a in Action} | scanner_and_side_steps

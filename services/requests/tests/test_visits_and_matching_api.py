@@ -96,9 +96,20 @@ async def test_candidates_come_from_the_subtree_ranked(service: RunningService) 
     )
     response = await service.client.get(f"/v1/requests/{rid}/candidates", headers=VILLAGE_CADRE)
     assert response.status_code == 200, response.text
-    ranked = response.json()
+    ranked = response.json()["items"]
     assert [c["member_id"] for c in ranked] == ["m-both", "m-near"]
     assert ranked[0]["open_load"] == 1 and ranked[0]["fit"] == 2
+    assert response.json()["next_cursor"] is None
+    first = await service.client.get(
+        f"/v1/requests/{rid}/candidates?limit=1", headers=VILLAGE_CADRE
+    )
+    assert [c["member_id"] for c in first.json()["items"]] == ["m-both"]
+    second = await service.client.get(
+        f"/v1/requests/{rid}/candidates?limit=1&cursor={first.json()['next_cursor']}",
+        headers=VILLAGE_CADRE,
+    )
+    assert [c["member_id"] for c in second.json()["items"]] == ["m-near"]
+    assert second.json()["next_cursor"] is None
 
 
 async def test_a_visit_turns_problems_into_requests_and_counts_in_the_summary(

@@ -38,9 +38,15 @@ class Runtime:
     """Everything one service process holds: database, outbox, relay, broker, consumers."""
 
     def __init__(
-        self, settings: ServiceSettings, consumers: Iterable[AnyConsumerSpec] = ()
+        self,
+        settings: ServiceSettings,
+        consumers: Iterable[AnyConsumerSpec] = (),
+        *,
+        messaging: bool = True,
     ) -> None:
         self.settings = settings
+        # A service that neither publishes nor consumes (the portal) never connects to NATS.
+        self.messaging = messaging
         self.service = settings.SERVICE
         self.db = Database(settings.database_url, pre_ping=settings.db_pool_pre_ping)
         self.outbox = Outbox(source=f"/grassroots/{settings.SERVICE}")
@@ -58,6 +64,9 @@ class Runtime:
 
     async def start(self) -> None:
         """Connect in the background; HTTP serves meanwhile and /readyz says when all is up."""
+        if not self.messaging:
+            self.ready.set()
+            return
         self._tasks.append(asyncio.create_task(self._connect(), name=f"{self.service}-connect"))
 
     async def _connect(self) -> None:
@@ -142,8 +151,9 @@ class Runtime:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"error: {exc.__class__.__name__}"
-        nats_ok = self.nc is not None and self.nc.is_connected and self.ready.is_set()
-        checks["nats"] = "ok" if nats_ok else "not connected"
+        if self.messaging:
+            nats_ok = self.nc is not None and self.nc.is_connected and self.ready.is_set()
+            checks["nats"] = "ok" if nats_ok else "not connected"
         return checks
 
 

@@ -44,7 +44,17 @@ class ServiceSettings(BaseSettings):
     # (deploy/nats/nats-server.conf); the default suits an open development server.
     nats_inbox_prefix: str = "_INBOX"
     nats_stream_replicas: int = Field(default=1, ge=1, le=5)
+    # HS256 development tokens; refused in production whatever the secret.
     jwt_secret: str = DEV_JWT_SECRET
+    # The token issuer every service trusts: the portal by default, or an external OpenID
+    # Connect provider (then its JWKS URL and where its tokens carry role and org).
+    auth_issuer: str = "http://127.0.0.1:8000"
+    auth_audience: str = "grassroots"
+    auth_jwks_url: str | None = None
+    auth_jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    auth_role_claim: str = "role"
+    auth_org_claim: str = "org"
+    auth_role_map: dict[str, str] = Field(default_factory=dict)
     area_filter: str = ""
     # Read through grassroots.kit.clock wherever a date people mean is needed; checked here.
     time_zone: str = DEFAULT_TIME_ZONE
@@ -85,6 +95,11 @@ class ServiceSettings(BaseSettings):
         if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("GR_JWT_SECRET must be set in production (the dev default is refused)")
         return self
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the issuer publishes its keys (`GR_AUTH_JWKS_URL`, else under the issuer)."""
+        return self.auth_jwks_url or self.auth_issuer.rstrip("/") + "/.well-known/jwks.json"
 
     @property
     def nats_url_redacted(self) -> str:

@@ -80,3 +80,17 @@ org_units = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Answers to POSTs sent with an `Idempotency-Key`, kept so a retry gets the first answer again.
+idempotency_keys = Table(
+    "kit_idempotency_keys",
+    kit_metadata,
+    Column("scope", String(120), nullable=False),
+    Column("key", String(200), nullable=False),
+    # SHA-256 of method, path and body: the same key with another body is refused.
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    PrimaryKeyConstraint("scope", "key"),
+)

@@ -14,6 +14,7 @@ from grassroots.contracts.envelope import CloudEvent
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.groupcommit import GroupCommit
+from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.kit.messaging import EventHandler
 from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.resealing import SealedColumn
@@ -58,6 +59,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         cipher=PersonalDataCipher.from_settings(settings),
         lookups=Lookups(runtime.db, settings.requests_lookup_cache_seconds),
         intake_writer=GroupCommit(runtime.db, name="requests_intake"),
+        idempotency=IdempotencyKeys(runtime.db),
     )
     # A unit created or moved empties the intake's route cache once its change commits.
     runtime.db.on_commit(ctx.lookups.after_commit)

@@ -36,6 +36,10 @@ class Rule:
     critical: bool = False
     # Urgent rules are not held back by SMS quiet hours.
     urgent: bool = False
+    # The event's field naming the unit whose supervisors an audience of supervisors means.
+    unit_field: str = "org_unit_id"
+    # (field, value) pairs the event must carry for the rule to apply.
+    only_when: tuple[tuple[str, str], ...] = ()
 
 
 def _req(name: str) -> str:
@@ -72,6 +76,29 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         ("inbox", "sms"),
         urgent=True,
     ),
+    # 延期: the citizen is told the new date of an approved extension.
+    Rule(
+        "citizen_extended",
+        _req("extension_decided"),
+        "citizen",
+        "request_extended",
+        ("sms", "email"),
+        critical=True,
+        only_when=(("decision", "approved"),),
+    ),
+    # 催办: most of the limit is used; the handler and the holding unit's supervisor are reminded.
+    Rule("handler_chased", _req("chased"), "handler", "request_chased", ("inbox", "sms")),
+    Rule("supervisor_chased", _req("chased"), "supervisors", "supervisor_chased", ("inbox",)),
+    # 督办: the day after a breach, the supervisor of the breaching unit's parent.
+    Rule(
+        "supervisor_supervised",
+        _req("supervised"),
+        "supervisors",
+        "supervisor_supervised",
+        ("inbox", "sms"),
+        critical=True,
+        unit_field="supervising_org_unit_id",
+    ),
     Rule(
         "member_transfer_letter",
         "gr.members.transfer_status_changed.v1",
@@ -93,6 +120,11 @@ RULES_BY_NAME = {rule.name: rule for rule in DEFAULT_RULES}
 def rules_for(event_type: str) -> list[Rule]:
     """The rules an event type triggers."""
     return [rule for rule in DEFAULT_RULES if rule.event_type == event_type]
+
+
+def applies(rule: Rule, data: object) -> bool:
+    """True when the event carries every value the rule asks for."""
+    return all(getattr(data, field, None) == value for field, value in rule.only_when)
 
 
 def county_of(area_code: str) -> str:

@@ -57,6 +57,14 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
     "request_assigned": {"request_id": "r-1", "service_code": "hukou", "due_at": "11月25日"},
     "supervisor_overdue": {"request_id": "r-1", "service_code": "hukou", "due_at": "11月25日"},
     "supervisor_escalated": {"request_id": "r-1", "service_code": "hukou", "cause": "overdue"},
+    "request_extended": {
+        "tracking_code": "JD7K2M9Q",
+        "service_code": "hukou",
+        "due_at": "12月5日",
+    },
+    "request_chased": {"request_id": "r-1", "service_code": "hukou", "due_at": "11月25日"},
+    "supervisor_chased": {"request_id": "r-1", "service_code": "hukou", "due_at": "11月25日"},
+    "supervisor_supervised": {"request_id": "r-1", "service_code": "hukou", "due_at": "11月25日"},
     "transfer_letter": {"transfer_id": "t-1", "status": "issued", "valid_until": "2027年2月20日"},
     "evaluation_result": {"period": "2026-Q4", "kind": "review", "grade": "优秀", "score": 92.5},
     "broadcast": {"title": "学习通知", "body": "本周五下午三时在党群服务中心集中学习。"},
@@ -150,6 +158,44 @@ DEFAULT_TEMPLATES: dict[str, dict[str, TemplateText]] = {
             "Escalated request",
             "Supervision: a request ({{ service_code }}) was escalated to your unit"
             "{% if cause == 'overdue' %} (overdue){% endif %}.",
+        ),
+    },
+    "request_extended": {
+        "zh-CN": TemplateText(
+            "诉求办理延期",
+            "您的诉求（查询码{{ tracking_code }}）经批准延期办理，新的办结时间为{{ due_at }}。",
+        ),
+        "en": TemplateText(
+            "Request extended",
+            "Your request {{ tracking_code }} was given more time; it is now due {{ due_at }}.",
+        ),
+    },
+    "request_chased": {
+        "zh-CN": TemplateText(
+            "诉求催办提醒", "催办提醒：您办理的诉求（{{ service_code }}）将于{{ due_at }}到期。"
+        ),
+        "en": TemplateText(
+            "Request due soon", "Reminder: your request ({{ service_code }}) is due {{ due_at }}."
+        ),
+    },
+    "supervisor_chased": {
+        "zh-CN": TemplateText(
+            "诉求临期提醒", "催办提醒：本单位诉求（{{ service_code }}）将于{{ due_at }}到期。"
+        ),
+        "en": TemplateText(
+            "Request due soon",
+            "Reminder: a request of your unit ({{ service_code }}) is due {{ due_at }}.",
+        ),
+    },
+    "supervisor_supervised": {
+        "zh-CN": TemplateText(
+            "诉求超时督办通知",
+            "督办通知：下级单位的诉求（{{ service_code }}）已超过时限{{ due_at }}，请督促办理。",
+        ),
+        "en": TemplateText(
+            "Supervision notice",
+            "Supervision: a request ({{ service_code }}) of a unit below yours passed its due "
+            "time {{ due_at }}.",
         ),
     },
     "transfer_letter": {

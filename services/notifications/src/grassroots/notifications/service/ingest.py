@@ -33,6 +33,7 @@ from grassroots.notifications.adapters.orm import (
 )
 from grassroots.notifications.domain.policy import (
     Rule,
+    applies,
     chosen_channels,
     county_of,
     rules_for,
@@ -250,14 +251,15 @@ class Ingest:
             area = await self._member_area(session, member_id, event.areacode)
             return [(f"member:{member_id}", "member", area, {})]
         if rule.audience == "supervisors":
+            unit_id = getattr(data, rule.unit_field)
             rows = (
                 await session.execute(
                     select(members.c.member_id, members.c.duties).where(
-                        members.c.org_unit_id == data.org_unit_id, members.c.active.is_(True)
+                        members.c.org_unit_id == unit_id, members.c.active.is_(True)
                     )
                 )
             ).all()
-            unit = await get_unit(session, data.org_unit_id)
+            unit = await get_unit(session, unit_id)
             area = unit.area_code if unit else event.areacode
             return [
                 (f"member:{r.member_id}", "member", area, {})
@@ -336,6 +338,7 @@ class Ingest:
     ) -> None:
         """Plan one notification per rule, recipient and usable channel."""
         now = self.clock()
+        rules = [rule for rule in rules if applies(rule, data)]
         rules = await self.county_rules(session, event.areacode, rules)
         planned: list[tuple[Rule, str, str, str, dict[str, Any]]] = []
         for rule in rules:

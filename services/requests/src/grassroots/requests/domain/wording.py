@@ -38,6 +38,11 @@ STEP_TEXT: dict[str, str] = {
     "extension_decided": "办理时限已延期",
     "callback": "已电话回访",
     "co_handler_added": "已请协办单位共同办理",
+    "co_task_done": "协办单位已完成协办事项",
+    "co_task_scored": "已对协办单位作出评价",
+    "extension_requested": "承办单位申请延期办理",
+    "chased": "已催办承办人员",
+    "supervised": "上级党组织已督办",
 }
 
 

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sqlalchemy import delete, insert, select
 
-from grassroots.contracts.area import check_area_code
+from grassroots.contracts.area import TIER_DEPTH, Tier, area_depth, check_area_code
 from grassroots.kit.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.idempotency import HEADER as IDEMPOTENCY_HEADER
+from grassroots.kit.idempotency import (
+    REPLAYED_HEADER,
+    AlreadyAnswered,
+    IdempotentCall,
+    StoredAnswer,
+    check_key,
+    fingerprint,
+)
 from grassroots.kit.masking import mask_name, mask_phone
 from grassroots.kit.orgtree import replica_router
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
-from grassroots.kit.problems import Invalid, NotFound, ProblemError
+from grassroots.kit.problems import Forbidden, Invalid, NotFound, ProblemError
 from grassroots.requests.adapters.orm import calendar_days, personal_data_reads, requests
 from grassroots.requests.domain.machine import CLOCK_RUNNING, Action, Status, allowed_actions
 from grassroots.requests.domain.tracking import normalise_tracking_code
@@ -49,6 +59,8 @@ from grassroots.requests.service.clock import recompute_open_requests
 from grassroots.requests.service.context import RequestsContext
 
 log = logging.getLogger(__name__)
+
+COUNTY_DEPTH = TIER_DEPTH[Tier.COUNTY]
 
 api = APIRouter(prefix="/v1")
 
@@ -122,9 +134,23 @@ async def create_catalog_item(
 ) -> CatalogItemOut:
     """Add an item to a county's catalogue (org_admin)."""
     principal.require_role("org_admin")
-    county = catalog.county_of(body.county_area)
-    principal.require_area(county)
+    county = _catalog_county(principal, body.county_area)
     return item_out(await catalog.create_item(ctx, county, _item_fields(body)))
+
+
+def _catalog_county(principal: Principal, county_area: str | None) -> str:
+    """The county a catalogue write is for: the caller's own (a token at county level or
+    below), or the one named by a caller above county level, inside its scope."""
+    if area_depth(principal.org) >= COUNTY_DEPTH:
+        own = catalog.county_of(principal.org)
+        if county_area is not None and catalog.county_of(county_area) != own:
+            raise Forbidden(f"county {county_area} is not this token's county ({own})")
+        return own
+    if county_area is None:
+        raise Invalid("county_area", "needed from a caller above county level")
+    county = catalog.county_of(county_area)
+    principal.require_area(county)
+    return county
 
 
 @api.put("/catalog/{county}/{code}", response_model=CatalogItemOut, tags=["catalogue"])
@@ -135,8 +161,10 @@ async def update_catalog_item(
     principal.require_role("org_admin")
     _area(county, "county")
     principal.require_area(county)
-    if body.code != code or catalog.county_of(body.county_area) != county:
+    if body.code != code:
         raise Invalid("code", "must match the item's path")
+    if body.county_area is not None and catalog.county_of(body.county_area) != county:
+        raise Invalid("county_area", "must match the item's path")
     return item_out(await catalog.update_item(ctx, county, code, _item_fields(body)))
 
 
@@ -251,7 +279,14 @@ async def submit_request(
     body: RequestIn,
     request: Request,
     response: Response,
-) -> RequestOut:
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            description="retry with the same key and body to get the first answer again (24 h)",
+        ),
+    ] = None,
+) -> Any:
     """Take in a request: public online intake without a token, other channels by cadres."""
     if principal is None:
         if body.channel != "online":
@@ -269,9 +304,47 @@ async def submit_request(
             raise Invalid("channel", "open311 requests come in through /open311/v2/")
         actor = principal.sub
     intake = intake_from(body, body.channel)
-    row = await handling.submit_request(ctx, intake, actor=actor)
-    response.headers["Location"] = f"/v1/requests/{row['id']}"
-    return request_out(row, cipher=ctx.cipher, contact=(intake.citizen_name, intake.citizen_phone))
+    contact = (intake.citizen_name, intake.citizen_phone)
+    call = await idempotent_call(request, f"requests:{actor}")
+    if call is None:
+        row = await handling.submit_request(ctx, intake, actor=actor)
+        response.headers["Location"] = f"/v1/requests/{row['id']}"
+        return request_out(row, cipher=ctx.cipher, contact=contact)
+    stored = await ctx.idempotency.find(call)
+    if stored is None:
+
+        def answer(row: dict[str, Any]) -> StoredAnswer:
+            out = request_out(row, cipher=ctx.cipher, contact=contact)
+            return StoredAnswer(201, out.model_dump_json())
+
+        try:
+            row = await handling.submit_request(ctx, intake, actor=actor, idempotent=(call, answer))
+        except AlreadyAnswered as first:
+            return _replay(first.answer, replayed=True)
+        return _replay(answer(row), replayed=False)
+    return _replay(stored, replayed=True)
+
+
+async def idempotent_call(request: Request, scope: str) -> IdempotentCall | None:
+    """The call's `Idempotency-Key` with what it said, or None when it sent none."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    body = await request.body()
+    return IdempotentCall(scope, check_key(key), fingerprint("POST", request.url.path, body))
+
+
+def _replay(answer: StoredAnswer, *, replayed: bool) -> Response:
+    request_id = json.loads(answer.body)["id"]
+    return Response(
+        answer.body,
+        status_code=answer.status_code,
+        media_type="application/json",
+        headers={
+            "Location": f"/v1/requests/{request_id}",
+            REPLAYED_HEADER: "true" if replayed else "false",
+        },
+    )
 
 
 @api.get("/requests", response_model=Page[RequestOut], tags=["requests"])
@@ -523,9 +596,12 @@ async def _track(ctx: RequestsContext, code: str) -> TrackOut:
 
 # ---------------------------------------------------------------- calendar
 
+# Holiday calendars exist for years people plan in; anything else is a client's mistake.
+Year = Annotated[int, Path(ge=1900, le=2199, description="a calendar year, 1900-2199")]
+
 
 @api.get("/calendar/{year}", response_model=CalendarYearOut, tags=["calendar"])
-async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: int) -> CalendarYearOut:
+async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: Year) -> CalendarYearOut:
     """The operator's overrides of a year and whether holiday data covers it."""
     rows = await _calendar_rows(ctx, year)
     return CalendarYearOut(
@@ -538,7 +614,7 @@ async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: int) ->
 
 @api.put("/calendar/{year}", response_model=CalendarYearOut, tags=["calendar"])
 async def put_calendar_year(
-    ctx: Ctx, principal: CurrentPrincipal, year: int, body: CalendarYearIn
+    ctx: Ctx, principal: CurrentPrincipal, year: Year, body: CalendarYearIn
 ) -> CalendarYearOut:
     """Load a year's official holidays and make-up working days (replaces the year's overrides)."""
     principal.require_role("platform_admin")

@@ -6,6 +6,7 @@ extension; errors are the specification's array of `{code, description}`.
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -17,9 +18,11 @@ from sqlalchemy import select
 
 from grassroots.contracts.area import check_area_code, is_within
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.idempotency import REPLAYED_HEADER, AlreadyAnswered, KeyReused, StoredAnswer
 from grassroots.kit.problems import ProblemError
 from grassroots.requests.adapters.orm import catalog_items, requests
 from grassroots.requests.domain.machine import Status
+from grassroots.requests.entrypoints.http import idempotent_call
 from grassroots.requests.service import catalog, handling
 from grassroots.requests.service.context import RequestsContext
 
@@ -205,6 +208,13 @@ async def create_request(request: Request, fmt: str) -> Response:
 
     async def work() -> Response:
         ctx = _ctx(request)
+        call = await idempotent_call(request, "open311")
+        try:
+            stored = await ctx.idempotency.find(call) if call is not None else None
+        except KeyReused as exc:
+            raise Open311Error(422, exc.detail) from exc
+        if stored is not None:
+            return _stored(fmt, stored)
         request.app.state.public_limiter.check(request.client.host if request.client else "unknown")
         form = await request.form()
         county = _jurisdiction(_text(form, "jurisdiction_id"))
@@ -254,15 +264,37 @@ async def create_request(request: Request, fmt: str) -> Response:
             long=long_,
             attributes=attributes,
         )
-        row = await handling.submit_request(ctx, intake, actor="open311")
-        notice = (
-            f"查询码 {row['tracking_code']}；办理时限至 "
-            f"{as_utc(row['due_at']).isoformat(timespec='minutes')}"
-        )
-        body = [{"service_request_id": row["id"], "service_notice": notice, "account_id": None}]
-        return _answer(fmt, "service_requests", body, status=201)
+        if call is None:
+            row = await handling.submit_request(ctx, intake, actor="open311")
+            return _answer(fmt, "service_requests", _created(row), status=201)
+
+        def answer(row: dict[str, Any]) -> StoredAnswer:
+            return StoredAnswer(201, json.dumps(_created(row), ensure_ascii=False))
+
+        try:
+            row = await handling.submit_request(
+                ctx, intake, actor="open311", idempotent=(call, answer)
+            )
+        except AlreadyAnswered as first:
+            return _stored(fmt, first.answer)
+        return _answer(fmt, "service_requests", _created(row), status=201)
 
     return await _guarded(fmt, work)
+
+
+def _created(row: dict[str, Any]) -> list[dict[str, Any]]:
+    notice = (
+        f"查询码 {row['tracking_code']}；办理时限至 "
+        f"{as_utc(row['due_at']).isoformat(timespec='minutes')}"
+    )
+    return [{"service_request_id": row["id"], "service_notice": notice, "account_id": None}]
+
+
+def _stored(fmt: str, answer: StoredAnswer) -> Response:
+    """The first answer to a retried POST, in the format asked for."""
+    replay = _answer(fmt, "service_requests", json.loads(answer.body), status=answer.status_code)
+    replay.headers[REPLAYED_HEADER] = "true"
+    return replay
 
 
 def _text(form: Any, key: str) -> str | None:

@@ -41,9 +41,11 @@ class ServiceAttribute(BaseModel):
 
 
 class CatalogItemIn(BaseModel):
-    """A catalogue item as written by an org admin."""
+    """A catalogue item as written by an org admin (the county is the caller's by default)."""
 
-    county_area: AreaCode
+    county_area: AreaCode | None = Field(
+        default=None, description="needed only from a caller above county level"
+    )
     code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-.]+$")
     name: str = Field(min_length=1, max_length=200)
     category: str = Field(min_length=1, max_length=100)
@@ -72,6 +74,7 @@ class CatalogItemIn(BaseModel):
 class CatalogItemOut(CatalogItemIn):
     """A catalogue item as answered."""
 
+    county_area: AreaCode
     id: str
     version: int
 
@@ -192,10 +195,20 @@ class ResolveIn(BaseModel):
     resolution: str = Field(min_length=1, max_length=4000)
 
 
-def _moment(value: datetime | date) -> datetime:
-    """An aware instant: a date means the end of that day, a naive time is local time."""
-    if not isinstance(value, datetime):
+def _end_of_date(value: Any) -> Any:
+    """A plain date (`2027-03-31`) means by the end of that day in the platform's zone."""
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, date) and not isinstance(value, datetime):
         return datetime.combine(value, time(23, 59, 59), tzinfo=zone())
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    """A time without an offset is the platform's local time."""
     return value.replace(tzinfo=zone()) if value.tzinfo is None else value
 
 
@@ -203,9 +216,10 @@ class ExplainIn(BaseModel):
     """Why it cannot be solved yet and by when it will be (a date means by the end of it)."""
 
     explanation: str = Field(min_length=1, max_length=4000)
-    expected_by: datetime | date
+    expected_by: datetime
 
-    _expected_by = field_validator("expected_by")(_moment)
+    _by_date = field_validator("expected_by", mode="before")(_end_of_date)
+    _by_time = field_validator("expected_by")(_aware)
 
 
 class DispatchIn(BaseModel):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from grassroots.contracts.area import AreaCode
 from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.orgtree import get_unit
+from grassroots.kit.paging import Cursor, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid, NotFound
 from grassroots.requests.entrypoints.http import Ctx
 from grassroots.requests.entrypoints.schemas import Citizen
@@ -118,16 +119,20 @@ async def visits_summary(
 
 
 @router.get(
-    "/requests/{request_id}/candidates", response_model=list[CandidateOut], tags=["handling"]
+    "/requests/{request_id}/candidates", response_model=Page[CandidateOut], tags=["handling"]
 )
 async def request_candidates(
     ctx: Ctx,
     principal: CurrentPrincipal,
     request_id: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
-) -> list[CandidateOut]:
+    cursor: Cursor = None,
+) -> Page[CandidateOut]:
     """Members of the holding unit's subtree whose skills fit, ranked by fit, load, closeness."""
     principal.require_role("cadre")
+    offset = decode_cursor(cursor) or 0
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= 10_000:
+        raise Invalid("cursor", "not a cursor this service issued")
     row = await handling.get_request(ctx, request_id, principal)
     async with ctx.db.read_only() as session:
         item = await get_item_by_id(session, row["catalog_item_id"])
@@ -136,9 +141,10 @@ async def request_candidates(
             HoldingUnit(row["org_unit_id"], row["org_area_code"]),
             list(item["skills"]),
             row["description"],
-            limit,
+            offset + limit + 1,
         )
-    return [
+    page = ranked[offset : offset + limit]
+    items = [
         CandidateOut(
             member_id=c.member_id,
             org_unit_id=c.org_unit_id,
@@ -148,5 +154,7 @@ async def request_candidates(
             distance=c.distance,
             duties=list(c.duties),
         )
-        for c in ranked
+        for c in page
     ]
+    more = len(ranked) > offset + limit
+    return Page(items=items, next_cursor=encode_cursor(offset + limit) if more else None)

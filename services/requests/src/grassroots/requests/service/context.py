@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grassroots.kit.app import Runtime
 from grassroots.kit.db import Database
 from grassroots.kit.groupcommit import GroupCommit
+from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.adapters.orm import calendar_days
 from grassroots.requests.config import RequestsSettings
@@ -30,6 +31,7 @@ class RequestsContext:
     cipher: PersonalDataCipher
     lookups: Lookups
     intake_writer: GroupCommit
+    idempotency: IdempotencyKeys
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from uuid6 import uuid7
 from grassroots.contracts.events.notify import ContactUpserted
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.idempotency import AlreadyAnswered, IdempotentCall, StoredAnswer
 from grassroots.kit.masking import mask_free_text
 from grassroots.kit.orgtree import OrgUnitView, get_unit
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
@@ -234,11 +236,19 @@ async def take_in(
     return prepared.row
 
 
-async def submit_request(ctx: RequestsContext, intake: Intake, *, actor: str) -> dict[str, Any]:
+async def submit_request(
+    ctx: RequestsContext,
+    intake: Intake,
+    *,
+    actor: str,
+    idempotent: tuple[IdempotentCall, Callable[[dict[str, Any]], StoredAnswer]] | None = None,
+) -> dict[str, Any]:
     """Take in one request on its own (retrying a tracking-code collision).
 
     Concurrent intakes share transactions (group commit); each returns once its own rows are
-    committed, and a failure in a shared batch is retried alone before anyone sees it.
+    committed, and a failure in a shared batch is retried alone before anyone sees it. With
+    `idempotent` (the call and how to answer it) the answer commits with the request; a retry
+    that loses the race to store it raises AlreadyAnswered with the first answer.
     """
     check_scope(ctx, intake)
     item = await ctx.lookups.item(county_of(intake.area_code), intake.service_code)
@@ -247,9 +257,17 @@ async def submit_request(ctx: RequestsContext, intake: Intake, *, actor: str) ->
     unit = await ctx.lookups.route(intake.area_code, item["handling_tier"])
     for _attempt in range(3):
         prepared = prepare_intake(ctx, intake, item, unit, actor=actor)
+        writes = list(prepared.writes)
+        if idempotent is not None:
+            call, answer = idempotent
+            writes.append(ctx.idempotency.row(call, answer(prepared.row)))
         try:
-            await ctx.intake_writer.write(prepared.writes)
+            await ctx.intake_writer.write(writes)
         except IntegrityError:
+            if idempotent is not None:
+                first = await ctx.idempotency.find(idempotent[0])
+                if first is not None:
+                    raise AlreadyAnswered(first) from None
             log.warning("tracking code collision; drawing a new one")
             continue
         metrics.INTAKE.labels(intake.channel).inc()

@@ -203,6 +203,7 @@ async def run_scanner(ctx: RequestsContext) -> None:
             metrics.SCAN_DURATION.observe(asyncio.get_running_loop().time() - started)
             await supervise_breaches(ctx)
             result.closed = await close_stale_resolved(ctx)
+            await ctx.idempotency.purge_expired()
             await refresh_gauges(ctx)
             if result.overdue or result.closed:
                 log.info(

@@ -1,0 +1,1 @@
+"""Portal service: sign-in (accounts, token issuer, JWKS) and the website."""
