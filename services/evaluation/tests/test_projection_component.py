@@ -10,6 +10,7 @@ import random
 import shutil
 import subprocess
 import sys
+import zipfile
 from datetime import datetime, timedelta
 from typing import Any
 from xml.parsers import expat
@@ -551,6 +552,7 @@ async def test_exports_charts_and_metrics(
     assert trend_png.content.startswith(b"\x89PNG\r\n\x1a\n")
     bad = await client.get(f"/v1/rankings/chart?{query}&format=gif", headers=ADMIN)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "format"
+    await _exports_of_a_hostile_unit_name_stay_text(evaluation, nats_server, query)
     await client.post(
         "/v1/rankings/publish", json={"parent": "county", "period": "2026-11"}, headers=ADMIN
     )
@@ -564,3 +566,43 @@ async def test_exports_charts_and_metrics(
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "town-a" not in text
+
+
+async def _exports_of_a_hostile_unit_name_stay_text(
+    evaluation: RunningService, nats_server: NatsServer, query: str
+) -> None:
+    """A unit renamed `=HYPERLINK(...)`: no export carries it as a live formula."""
+    hostile = '=HYPERLINK("http://evil.example","点我")'
+    renamed = m.OrgUnitUpdated(
+        org_unit_id="town-b",
+        name=hostile,
+        area_code=AREA["town-b"],
+        tier="township",
+        kind="committee",
+        domain="rural",
+        parent_id="county",
+        version=2,
+        occurred_at=local(3, 8),
+    )
+    await publish(nats_server.url, [(renamed, envelope(renamed))])
+
+    async def applied() -> bool:
+        async with evaluation.runtime.db.read_only() as session:
+            name = await session.scalar(select(org_units.c.name).where(org_units.c.id == "town-b"))
+        return name == hostile
+
+    await eventually(applied)
+    for path in (
+        f"/v1/rankings/export?{query}",
+        "/v1/orgs/county/indicators/export?period=2026-11",
+    ):
+        exported = await evaluation.client.get(f"{path}&format=csv", headers=ADMIN)
+        cells = [
+            c for row in csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))) for c in row
+        ]
+        assert "'" + hostile in cells and hostile not in cells, path
+        book = await evaluation.client.get(f"{path}&format=xlsx", headers=ADMIN)
+        with zipfile.ZipFile(io.BytesIO(book.content)) as archive:
+            assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode(), path
+        values = list(openpyxl.load_workbook(io.BytesIO(book.content)).active.values)  # type: ignore[union-attr]
+        assert hostile in {v for row in values for v in row}, path

@@ -295,14 +295,8 @@ async def test_floating_checkin_posts_commitments_and_structure(
         headers=own,
     )
     assert commitment.status_code == 201
-    assert (
-        len(
-            (
-                await members.client.get(f"/v1/members/{worker['id']}/commitments", headers=own)
-            ).json()
-        )
-        == 1
-    )
+    listed = await members.client.get(f"/v1/members/{worker['id']}/commitments", headers=own)
+    assert len(listed.json()["items"]) == 1
 
     stats = await members.client.get(
         f"/v1/stats/structure?org_unit={tree['county']['id']}&as_of=2026-11-22", headers=auth()

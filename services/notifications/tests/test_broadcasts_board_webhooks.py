@@ -341,3 +341,54 @@ async def test_staff_lists_are_scoped_and_members_only_edit_their_own_preference
         )
         assert status.status_code == 422
         assert status.json()["errors"][0]["field"] == "status"
+
+
+async def test_commitments_and_community_posts_reach_both_boards_of_a_dual_member(
+    h: ModuleType, start_notifications: Any, publisher: Any
+) -> None:
+    await publisher.unit("u-county", h.COUNTY, "county")
+    await publisher.unit("u-town", h.TOWNSHIP, "township", "u-county")
+    await publisher.unit("u-community", h.VILLAGE, "village", "u-town")
+    await publisher.unit("u-work", h.OTHER_TOWNSHIP, "township", "u-county")
+    await publisher.publish(
+        mem.PostClaimed(
+            member_id="m-1",
+            org_unit_id="u-work",
+            post_id="p-1",
+            title="环境卫生岗",
+            post_org_unit_id="u-community",
+            post_area_code=h.VILLAGE,
+            version=3,
+            occurred_at=NOW,
+        ),
+        h.OTHER_TOWNSHIP,
+    )
+    await publisher.publish(
+        mem.CommitmentPublished(
+            member_id="m-1",
+            org_unit_id="u-work",
+            commitment_id="c-1",
+            text="每月参加社区志愿服务两次",
+            community_org_unit_id="u-community",
+            community_area_code=h.VILLAGE,
+            version=4,
+            occurred_at=NOW,
+        ),
+        h.OTHER_TOWNSHIP,
+        twice=True,
+    )
+    async with start_notifications() as svc:
+
+        async def both_boards() -> bool:
+            community = await svc.client.get("/v1/board", params={"area": h.VILLAGE})
+            work = await svc.client.get("/v1/board", params={"area": h.OTHER_TOWNSHIP})
+            return len(community.json()["items"]) == 2 and len(work.json()["items"]) == 1
+
+        await h.settle(both_boards)
+        community = (await svc.client.get("/v1/board", params={"area": h.VILLAGE})).json()
+        assert sorted(i["kind"] for i in community["items"]) == ["commitment", "post_claimed"]
+        promise = next(i for i in community["items"] if i["kind"] == "commitment")
+        assert promise["content"]["text"] == "每月参加社区志愿服务两次"
+        assert promise["org_unit_id"] == "u-community"
+        work = (await svc.client.get("/v1/board", params={"area": h.OTHER_TOWNSHIP})).json()
+        assert [(i["kind"], i["org_unit_id"]) for i in work["items"]] == [("commitment", "u-work")]

@@ -112,6 +112,10 @@ class PostClaimed(_MemberEvent):
     NAME: ClassVar[str] = "post_claimed"
     post_id: str
     title: str
+    # Where the post is served: the residence community once checked in, else the home unit
+    # (with its area, so a consumer need not have seen that unit yet).
+    post_org_unit_id: str | None = None
+    post_area_code: AreaCode | None = None
 
 
 class CommitmentPublished(_MemberEvent):
@@ -120,6 +124,11 @@ class CommitmentPublished(_MemberEvent):
     NAME: ClassVar[str] = "commitment_published"
     commitment_id: str
     due: date | None = None
+    # A public commitment is published to be read: its text goes on the board.
+    text: str | None = Field(default=None, max_length=2000)
+    # The residence community the member checked in at, which assesses them too (双重考核).
+    community_org_unit_id: str | None = None
+    community_area_code: AreaCode | None = None
 
 
 register(

@@ -1,12 +1,13 @@
-"""Tables and charts for reports: CSV, XLSX (openpyxl), PNG and SVG (matplotlib, Agg)."""
+"""Tables and charts for reports: CSV and XLSX through the kit (formula-safe), PNG and SVG."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from grassroots.kit.spreadsheets import csv_bytes, xlsx_book
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -34,13 +35,8 @@ MEDIA_TYPES = {
 
 
 def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """CSV with a BOM, so spreadsheet programs read the Chinese names right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """CSV with a BOM, formula-safe (the kit's one writer)."""
+    return csv_bytes(columns, rows)
 
 
 Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
@@ -49,25 +45,8 @@ Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
 def to_xlsx(
     sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *more: Sheet
 ) -> bytes:
-    """Worksheets (the first, then `more`), each with a bold header row."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    book.remove(book.active)
-    for title, header, body in ((sheet, columns, rows), *more):
-        ws = book.create_sheet(title[:31])
-        ws.append(list(header))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in body:
-            ws.append(list(row))
-        for column in ws.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """Worksheets (the first, then `more`), each with a bold header row; never a formula."""
+    return xlsx_book([(sheet, columns, rows), *more])
 
 
 @lru_cache(maxsize=1)

@@ -218,3 +218,23 @@ pii_reads = Table(
     Column("reason", String(500), nullable=False),
     Column("read_at", DateTime(timezone=True), nullable=False),
 )
+
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("org", String(12), nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("accepted", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("result", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)

@@ -21,8 +21,20 @@ BASE_VOCABULARY: dict[str, tuple[str, ...]] = {
     "政策宣讲": ("宣讲", "政策解读"),
     "矛盾调解": ("调解", "纠纷调解"),
 }
+# Branch offices (secretary, deputy secretary, committee member, cadre) are the duties the
+# pay scheme pays by default; the rest are service roles.
 DUTIES: frozenset[str] = frozenset(
-    {"supervisor", "handler", "proxy_agent", "grid_worker", "secretary", "information_officer"}
+    {
+        "secretary",
+        "deputy_secretary",
+        "committee_member",
+        "cadre",
+        "supervisor",
+        "handler",
+        "proxy_agent",
+        "grid_worker",
+        "information_officer",
+    }
 )
 SKILL_SEPARATORS = re.compile(r"[;；、,，]")
 MAX_SKILL_LENGTH = 32

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Query, Request, UploadFile
 
 from grassroots.contracts.area import area_prefix
 from grassroots.kit.app import Runtime
 from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid
-from grassroots.members.service import org_units
+from grassroots.members.service import org_import, org_units
 
 router = APIRouter(prefix="/v1", tags=["organisation tree"])
 
@@ -44,6 +44,30 @@ async def get_org_unit(
     """One organisation unit."""
     async with _runtime(request).db.read_only() as session:
         return await org_units.get_org_unit(session, principal, unit_id)
+
+
+@router.post("/org-units/import", response_model=org_import.OrgImportResult)
+async def import_org_units(
+    principal: CurrentPrincipal,
+    request: Request,
+    file: Annotated[
+        UploadFile, File(description="CSV or XLSX: 名称, 区划代码, 层级, 类型, 领域, 上级")
+    ],
+    dry_run: Annotated[bool, Query(description="check and answer, write nothing")] = False,
+) -> org_import.OrgImportResult:
+    """Create a branch list's units in one go, parents first whatever the row order."""
+    principal.require_role("org_admin")
+    runtime = _runtime(request)
+    async with runtime.db.transaction() as session:
+        return await org_import.import_org_units(
+            session,
+            runtime.outbox,
+            principal,
+            file.filename or "",
+            file.file,
+            dry_run=dry_run,
+            deployment_prefix=runtime.settings.area_prefix,
+        )
 
 
 @router.get("/org-units", response_model=Page[org_units.OrgUnitOut])

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid
+from grassroots.kit.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from grassroots.members.domain.lifecycle import Stage
 from grassroots.members.entrypoints.deps import AppDeps, AppRuntime
 from grassroots.members.service import (
     activities,
-    bulk,
+    exports,
+    import_jobs,
+    imports,
     lifecycle,
     registry,
     stats,
@@ -112,17 +121,112 @@ async def floating_by_destination(
         return await activities.floating_by_destination(session, principal, org_unit_id=org_unit)
 
 
-@router.post("/members/import", response_model=bulk.ImportResult, tags=["import and export"])
+ImportFile = Annotated[
+    UploadFile,
+    File(description="CSV (UTF-8, GBK or GB18030) or XLSX; Chinese or English column names"),
+]
+DryRun = Annotated[bool, Query(description="check and answer the report, write nothing")]
+SheetName = Annotated[
+    str | None, Query(max_length=31, description="XLSX sheet (default: the first)")
+]
+Lang = Annotated[Literal["zh", "en"], Query(description="zh: Chinese headers and labels; en: keys")]
+
+
+@router.post("/members/import", response_model=imports.ImportResult, tags=["import and export"])
 async def import_members(
     principal: CurrentPrincipal,
     runtime: AppRuntime,
     deps: AppDeps,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8) or XLSX; columns = member fields")],
-) -> bulk.ImportResult:
+    file: ImportFile,
+    dry_run: DryRun = False,
+    sheet: SheetName = None,
+) -> imports.ImportResult:
     """Import members; good rows are committed, bad rows are named and change nothing."""
-    content = await file.read()
+    principal.require_role("org_admin")
     async with runtime.db.transaction() as session:
-        return await bulk.import_members(session, deps, principal, file.filename or "", content)
+
+        @asynccontextmanager
+        async def same_transaction() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        return await imports.import_members(
+            same_transaction,
+            deps,
+            principal,
+            file.filename or "",
+            file.file,
+            dry_run=dry_run,
+            sheet=sheet,
+        )
+
+
+@router.post(
+    "/members/import/jobs",
+    status_code=202,
+    response_model=import_jobs.ImportJobOut,
+    tags=["import and export"],
+)
+async def start_import_job(
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    deps: AppDeps,
+    file: ImportFile,
+    dry_run: DryRun = False,
+    sheet: SheetName = None,
+) -> import_jobs.ImportJobOut:
+    """Import a large file in the background; poll the job for rows read, accepted, rejected."""
+    principal.require_role("org_admin")
+    path = await asyncio.to_thread(_spool, file.file)
+    job = await import_jobs.start_import_job(
+        runtime.db, principal, file.filename or "", dry_run=dry_run
+    )
+    work = import_jobs.run_import_job(
+        runtime.db,
+        deps,
+        principal,
+        job.id,
+        path,
+        file.filename or "",
+        dry_run=dry_run,
+        sheet=sheet,
+    )
+    runtime.add_task(asyncio.create_task(work, name=f"import-{job.id}"))
+    return job
+
+
+def _spool(source: IO[bytes]) -> str:
+    """Copy an upload to a file of its own: the job outlives the request's temporary file."""
+    with tempfile.NamedTemporaryFile(prefix="gr-import-", delete=False) as target:
+        shutil.copyfileobj(source, target, 1024 * 1024)
+        return target.name
+
+
+@router.get(
+    "/members/import/jobs/{job_id}",
+    response_model=import_jobs.ImportJobOut,
+    tags=["import and export"],
+)
+async def get_import_job(
+    job_id: str, principal: CurrentPrincipal, runtime: AppRuntime
+) -> import_jobs.ImportJobOut:
+    """An import job's progress, and its report once done."""
+    return await import_jobs.get_import_job(runtime.db, principal, job_id)
+
+
+@router.get("/members/import/template", tags=["import and export"], response_model=None)
+async def import_template(
+    principal: CurrentPrincipal, format: Literal["csv", "xlsx"] = "xlsx"
+) -> Response:
+    """The import template: Chinese headers and one example row."""
+    principal.require_role("viewer")
+    return Response(
+        exports.template(format),
+        media_type=XLSX_MEDIA_TYPE if format == "xlsx" else CSV_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="members-template.{format}"; '
+            f"filename*=UTF-8''%E5%85%9A%E5%91%98%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.{format}"
+        },
+    )
 
 
 @router.get("/members/export", tags=["import and export"], response_model=None)
@@ -131,19 +235,20 @@ async def export_members(
     runtime: AppRuntime,
     org_unit: UnitParam,
     format: Literal["csv", "xlsx"] = "csv",
+    lang: Lang = "zh",
 ) -> Response:
     """A subtree's members with personal data masked, as CSV (streamed) or XLSX."""
-    await bulk.check_export(runtime.db, principal, org_unit)
+    await exports.check_export(runtime.db, principal, org_unit)
     if format == "xlsx":
-        content = await bulk.export_xlsx(runtime.db, principal, org_unit)
+        content = await exports.export_xlsx(runtime.db, principal, org_unit, lang)
         return Response(
             content,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            media_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": 'attachment; filename="members.xlsx"'},
         )
     return StreamingResponse(
-        bulk.export_csv(runtime.db, principal, org_unit),
-        media_type="text/csv; charset=utf-8",
+        exports.export_csv(runtime.db, principal, org_unit, lang),
+        media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="members.csv"'},
     )
 
@@ -389,15 +494,22 @@ async def claim_post(
 
 @router.get(
     "/members/{member_id}/posts",
-    response_model=list[activities.PostOut],
+    response_model=Page[activities.PostOut],
     tags=["in-service members"],
 )
 async def list_posts(
-    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime
-) -> list[activities.PostOut]:
-    """A member's claimed posts."""
+    member_id: str,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[activities.PostOut]:
+    """A member's claimed posts, paged."""
     async with runtime.db.read_only() as session:
-        return await activities.list_posts(session, principal, member_id)
+        items, next_key = await activities.list_posts(
+            session, principal, member_id, limit=limit, after=_after(cursor)
+        )
+    return _page(items, next_key)
 
 
 @router.post(
@@ -420,15 +532,22 @@ async def publish_commitment(
 
 @router.get(
     "/members/{member_id}/commitments",
-    response_model=list[activities.CommitmentOut],
+    response_model=Page[activities.CommitmentOut],
     tags=["in-service members"],
 )
 async def list_commitments(
-    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime
-) -> list[activities.CommitmentOut]:
-    """A member's public commitments."""
+    member_id: str,
+    principal: CurrentPrincipal,
+    runtime: AppRuntime,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[activities.CommitmentOut]:
+    """A member's public commitments, paged."""
     async with runtime.db.read_only() as session:
-        return await activities.list_commitments(session, principal, member_id)
+        items, next_key = await activities.list_commitments(
+            session, principal, member_id, limit=limit, after=_after(cursor)
+        )
+    return _page(items, next_key)
 
 
 @router.get("/stats/structure", response_model=stats.StructureOut, tags=["statistics"])

@@ -338,6 +338,8 @@ async def claim_post(
         org_unit_id=new.org_unit_id,
         post_id=values["id"],
         title=body.title,
+        post_org_unit_id=values["org_unit_id"],
+        post_area_code=row.community_area if row.community_org_unit_id else area,
         version=new.version,
         occurred_at=utcnow(),
     )
@@ -349,7 +351,7 @@ async def publish_commitment(
     session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: CommitmentIn
 ) -> CommitmentOut:
     """Publish a public commitment (党员公开承诺)."""
-    _, area = await _actor_member(session, principal, member_id)
+    row, area = await _actor_member(session, principal, member_id)
     if body.due is not None and body.due < clock.today():
         raise Invalid("due", "lies in the past")
     values = {
@@ -366,6 +368,9 @@ async def publish_commitment(
         org_unit_id=new.org_unit_id,
         commitment_id=values["id"],
         due=body.due,
+        text=body.text,
+        community_org_unit_id=row.community_org_unit_id,
+        community_area_code=row.community_area,
         version=new.version,
         occurred_at=utcnow(),
     )
@@ -373,26 +378,29 @@ async def publish_commitment(
     return CommitmentOut.model_validate(values)
 
 
-async def list_posts(session: AsyncSession, principal: Principal, member_id: str) -> list[PostOut]:
-    """A member's claimed posts."""
+async def list_posts(
+    session: AsyncSession, principal: Principal, member_id: str, *, limit: int, after: str | None
+) -> tuple[list[PostOut], str | None]:
+    """A member's claimed posts, oldest first, paged."""
     row, area = await load_member(session, member_id)
     require_reader(principal, row, area)
-    rows = await session.execute(
-        select(posts).where(posts.c.member_id == member_id).order_by(posts.c.id).limit(500)
-    )
-    return [PostOut.model_validate(dict(r._mapping)) for r in rows]
+    query = select(posts).where(posts.c.member_id == member_id)
+    if after is not None:
+        query = query.where(posts.c.id > after)
+    rows = (await session.execute(query.order_by(posts.c.id).limit(limit + 1))).all()
+    items = [PostOut.model_validate(dict(r._mapping)) for r in rows[:limit]]
+    return items, items[-1].id if len(rows) > limit else None
 
 
 async def list_commitments(
-    session: AsyncSession, principal: Principal, member_id: str
-) -> list[CommitmentOut]:
-    """A member's public commitments."""
+    session: AsyncSession, principal: Principal, member_id: str, *, limit: int, after: str | None
+) -> tuple[list[CommitmentOut], str | None]:
+    """A member's public commitments, oldest first, paged."""
     row, area = await load_member(session, member_id)
     require_reader(principal, row, area)
-    rows = await session.execute(
-        select(commitments)
-        .where(commitments.c.member_id == member_id)
-        .order_by(commitments.c.id)
-        .limit(500)
-    )
-    return [CommitmentOut.model_validate(dict(r._mapping)) for r in rows]
+    query = select(commitments).where(commitments.c.member_id == member_id)
+    if after is not None:
+        query = query.where(commitments.c.id > after)
+    rows = (await session.execute(query.order_by(commitments.c.id).limit(limit + 1))).all()
+    items = [CommitmentOut.model_validate(dict(r._mapping)) for r in rows[:limit]]
+    return items, items[-1].id if len(rows) > limit else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, insert, select, update
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
@@ -99,6 +99,14 @@ class MemberPatch(BaseModel):
     in_service: bool | None = None
     duties: list[str] | None = Field(default=None, max_length=10)
     public_name_consent: bool | None = None
+
+    @field_validator("name", "in_service", "public_name_consent", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Leaving a field out keeps it; null would blank a column the record cannot lack.
+        if value is None:
+            raise ValueError("may be left out but not null / 可以不填，但不能为 null")
+        return value
 
 
 class MemberOut(BaseModel):
@@ -325,9 +333,15 @@ async def load_member(
     session: AsyncSession, member_id: str, *, for_update: bool = False
 ) -> tuple[Any, str]:
     """The member row and its unit's area code; 404 when unknown."""
+    community = org_units.alias("community")
     query = (
-        select(members, org_units.c.area_code.label("unit_area"))
+        select(
+            members,
+            org_units.c.area_code.label("unit_area"),
+            community.c.area_code.label("community_area"),
+        )
         .join(org_units, org_units.c.id == members.c.org_unit_id)
+        .outerjoin(community, community.c.id == members.c.community_org_unit_id)
         .where(members.c.id == member_id)
     )
     if for_update:
@@ -339,10 +353,13 @@ async def load_member(
 
 
 def require_reader(principal: Principal, row: Any, unit_area: str) -> None:
-    """A member may read their own record; everyone else needs the unit inside their scope."""
+    """A member reads their own record; others need its unit or residence community in scope."""
     if principal.role == "member" and principal.sub == row.id:
         return
-    principal.require_area(unit_area)
+    # Dual affiliation: the community a member checked in at follows them as well (seed 004).
+    community_area = getattr(row, "community_area", None)
+    if community_area is None or not principal.covers(community_area):
+        principal.require_area(unit_area)
     if principal.role == "member":
         raise Forbidden("a member may read only their own record")
 
@@ -370,16 +387,27 @@ async def list_members(
     principal.require_role("viewer")
     if principal.role == "member":
         raise Forbidden("members read their own record at /v1/members/{id}")
+    # A member belongs to the unit's subtree through the home unit or, once checked in, through
+    # the residence community (dual affiliation, seed 004).
+    community = org_units.alias("community")
     query = (
         select(members)
         .join(org_units, org_units.c.id == members.c.org_unit_id)
-        .where(org_units.c.area_code.startswith(principal.area_prefix))
+        .outerjoin(community, community.c.id == members.c.community_org_unit_id)
+        .where(
+            or_(
+                org_units.c.area_code.startswith(principal.area_prefix),
+                community.c.area_code.startswith(principal.area_prefix),
+            )
+        )
         .where(members.c.status == status)
     )
     if org_unit_id is not None:
         unit = await load_unit(session, org_unit_id, field="org_unit")
         principal.require_area(unit.area_code)
-        query = query.where(org_units.c.path.startswith(unit.path))
+        query = query.where(
+            or_(org_units.c.path.startswith(unit.path), community.c.path.startswith(unit.path))
+        )
     if stage is not None:
         query = query.where(members.c.stage == stage)
     if floating is not None:

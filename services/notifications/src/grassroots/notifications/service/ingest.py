@@ -96,6 +96,9 @@ class Ingest:
         members_spec.handlers[mem.PostClaimed.event_type()] = self.with_webhooks(
             self.post_claimed_post
         )
+        members_spec.handlers[mem.CommitmentPublished.event_type()] = self.with_webhooks(
+            self.post_commitment
+        )
         members_spec.handlers[mem.TransferStatusChanged.event_type()] = self.with_webhooks(
             self.notify_by_rules
         )
@@ -390,11 +393,12 @@ class Ingest:
         content: dict[str, Any],
         org_unit_id: str | None = None,
         member_id: str | None = None,
+        cause_id: str | None = None,
     ) -> None:
         await session.execute(
             insert_ignoring(session, board_items, ["cause_id"]).values(
                 id=new_id(),
-                cause_id=event.id,
+                cause_id=cause_id or event.id,
                 kind=kind,
                 area_code=area_code,
                 org_unit_id=org_unit_id,
@@ -415,14 +419,41 @@ class Ingest:
         )
 
     async def post_claimed_post(self, session: AsyncSession, event: CloudEvent) -> None:
-        """A claimed service post goes on the member's unit's board."""
+        """A claimed service post goes on the board of the unit where it is served."""
         data = mem.PostClaimed.model_validate(event.data)
+        unit_id = data.post_org_unit_id or data.org_unit_id
+        unit = await get_unit(session, unit_id)
+        area = data.post_area_code or (unit.area_code if unit else event.areacode)
+        content = {"post_id": data.post_id, "title": data.title}
+        await self._board(session, event, "post_claimed", area, content, unit_id, data.member_id)
+
+    async def post_commitment(self, session: AsyncSession, event: CloudEvent) -> None:
+        """A public commitment goes on the home unit's board and the residence community's."""
+        data = mem.CommitmentPublished.model_validate(event.data)
+        content = {
+            "commitment_id": data.commitment_id,
+            "text": data.text,
+            "due": data.due.isoformat() if data.due else None,
+        }
         unit = await get_unit(session, data.org_unit_id)
         area = unit.area_code if unit else event.areacode
-        content = {"post_id": data.post_id, "title": data.title}
         await self._board(
-            session, event, "post_claimed", area, content, data.org_unit_id, data.member_id
+            session, event, "commitment", area, content, data.org_unit_id, data.member_id
         )
+        community_id, community_area = data.community_org_unit_id, data.community_area_code
+        if community_id and community_area and community_id != data.org_unit_id:
+            # Both units assess the member (双重考核): the community shows it as well, as a
+            # second board item with a cause of its own.
+            await self._board(
+                session,
+                event,
+                "commitment",
+                community_area,
+                content,
+                community_id,
+                data.member_id,
+                cause_id=f"{event.id}:community",
+            )
 
     async def publish_evaluation(self, session: AsyncSession, event: CloudEvent) -> None:
         """Rankings and results go on the board; members hear their own result."""
