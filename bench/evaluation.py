@@ -1,5 +1,7 @@
-"""Evaluation: projection throughput and ranking latency.
+"""Evaluation: topic mining, projection throughput and ranking latency.
 
+- Recurring problems (每月一题) of a county month of 50,000 requests, trend over 3 months
+  before included (`topics`).
 - The projection's pure fold over GR_BENCH_EVAL_EVENTS (default 1,000,000) generated request
   events, fed in batches (generation is not timed), and the parse + validate + fold path on
   the first 100,000 of them as JSON CloudEvents.
@@ -47,11 +49,13 @@ from grassroots.evaluation.config import EvaluationSettings
 from grassroots.evaluation.domain.facts import RequestFacts, fold, merge
 from grassroots.evaluation.domain.indicators import IndicatorCounts, count_requests
 from grassroots.evaluation.domain.periods import Period, month_key
+from grassroots.evaluation.domain.topics import TopicRequest, content_words, find_topics, segment
 from grassroots.evaluation.main import SPEC, build_app
 from grassroots.evaluation.service.indicators import CountRules, Unit
 from grassroots.evaluation.service.projection import ProjectionBatch
 from grassroots.evaluation.service.rankings import compute_ranking
 from grassroots.evaluation.service.rebuild import rebuild
+from grassroots.evaluation.synthetic import synthetic_month
 from grassroots.kit.db import Database
 from grassroots.kit.messaging import StreamReplay, ensure_streams
 from grassroots.kit.tables import org_units
@@ -498,8 +502,42 @@ async def ranking(postgres: PostgresServer) -> None:
     report("ranking_http_ms_max", 1000 * max(http[1:]))
 
 
+def topics() -> None:
+    """Recurring problems of a county month of GR_BENCH_EVAL_TOPICS requests (default 50,000),
+    with the trend over the 3 months before (as many requests each): the grouping from stored
+    words is timed (target <= 10 s); jieba's segmentation, done once per request when it is
+    projected, is timed apart per request."""
+    count = int(os.environ.get("GR_BENCH_EVAL_TOPICS", "50000"))
+    scale = count / 2000
+    planted = tuple(int(n * scale) for n in (70, 60, 80, 50, 40))
+    words: dict[str, frozenset[str]] = {}
+
+    def month(seed: int, prefix: str) -> list[TopicRequest]:
+        out = []
+        for rid, _, code, village, text in synthetic_month(count, planted, seed, prefix):
+            if text not in words:
+                words[text] = content_words(segment(text))
+            out.append(TopicRequest(rid, words[text], code, village, text))
+        return out
+
+    current = month(15, "cur")
+    earlier = {f"2026-{m:02d}": month(m, f"m{m}") for m in (8, 9, 10)}
+    sample = list(words)[:2000]
+    started = time.perf_counter()
+    for text in sample:
+        segment(text)
+    report("topics_segment_ms_per_request", 1000 * (time.perf_counter() - started) / len(sample))
+    gc.collect()
+    started = time.perf_counter()
+    found = find_topics("2026-11", current, earlier)
+    report("topics_county_month_requests", count)
+    report("topics_compute_seconds", time.perf_counter() - started)
+    report("topics_found", len(found))
+
+
 async def run() -> None:
     """Measure and print the evaluation figures."""
+    await asyncio.to_thread(topics)
     await asyncio.to_thread(pure_fold)
     postgres = PostgresServer(fsync=True).start()
     try:

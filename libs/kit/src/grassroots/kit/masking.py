@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import overload
+
+# Seven digits or more (phones, ID and bank card numbers), separators allowed, an ID's final X.
+_LONG_NUMBER = re.compile(r"\d(?:[\d\s-]{5,}\d)[\dXx]?")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @overload
@@ -30,3 +36,17 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_free_text(text: str, names: Iterable[str | None] = ()) -> str:
+    """Free text with what identifies a person masked: the given names (e.g. the citizen's
+    own), long numbers (phones, ID and card numbers) and e-mail addresses.
+
+    Other people's names typed into the text cannot be recognised reliably and stay.
+    """
+    masked = text
+    for name in names:
+        if name and len(name.strip()) >= 2:
+            masked = masked.replace(name.strip(), mask_name(name.strip()))
+    masked = _EMAIL.sub("***@***", masked)
+    return _LONG_NUMBER.sub(lambda match: "*" * len(match.group()), masked)

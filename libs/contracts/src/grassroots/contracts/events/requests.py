@@ -49,6 +49,9 @@ class RequestSubmitted(_RequestEvent):
     channel: Channel
     received_at: Instant
     anonymous: bool = False
+    # The description with the citizen's name, long numbers and e-mail addresses masked, so
+    # recurring problems can be found without personal data leaving the requests service.
+    public_description: str | None = Field(default=None, max_length=2000)
 
 
 class RequestAccepted(_RequestEvent):

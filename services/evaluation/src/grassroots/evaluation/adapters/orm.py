@@ -110,6 +110,24 @@ member_activity = Table(
 )
 Index("ix_ev_member_activity_unit_month", member_activity.c.org_unit_id, member_activity.c.month)
 
+# What topic mining reads of each request: its masked description, segmented once by jieba.
+request_texts = Table(
+    "ev_request_texts",
+    metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("received_unit_id", String(64), nullable=False),
+    Column("area_code", String(12), nullable=False),
+    Column("service_code", String(64), nullable=False),
+    Column("received_month", String(7), nullable=False),
+    Column("words", Text, nullable=False),
+    Column("example", Text, nullable=False),
+)
+Index(
+    "ix_ev_request_texts_unit_month",
+    request_texts.c.received_unit_id,
+    request_texts.c.received_month,
+)
+
 # Points items: automatic ones come from events (rebuilt), entered ones from the API (kept).
 point_items = Table(
     "ev_point_items",
@@ -264,6 +282,22 @@ appeals = Table(
     Column("decision_note", Text, nullable=True),
 )
 
+# The month's topic (每月一题) a county or township picked, followed in later months.
+topic_marks = Table(
+    "ev_topic_marks",
+    metadata,
+    Column("org_unit_id", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("topic_id", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("keywords", JSON, nullable=False),
+    Column("service_code", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("marked_by", String(64), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("org_unit_id", "period"),
+)
+
 # Single-use response codes a survey hands out (printed or sent by SMS), kept as hashes.
 survey_codes = Table(
     "ev_survey_codes",
@@ -277,4 +311,4 @@ survey_codes = Table(
 )
 
 # What a rebuild drops and replays; everything else is entered state.
-READ_MODELS = (request_facts, unit_month_counts, visits, members, member_activity)
+READ_MODELS = (request_facts, unit_month_counts, visits, members, member_activity, request_texts)

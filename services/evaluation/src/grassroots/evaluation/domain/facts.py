@@ -118,7 +118,8 @@ def contribution(name: str, data: dict[str, Any]) -> RequestFacts:
         values["escalated"] = True
     elif name == "explained":
         values["explained"] = True
-    elif name == "feedback_given":
+    elif name == "feedback_given" or (name == "callback_recorded" and data.get("rating")):
+        # A rating given on the centre's callback (回访) counts as the citizen's feedback.
         values["rating"] = str(data["rating"])
         values["rating_version"] = version
     return RequestFacts(**values)

@@ -23,6 +23,7 @@ from grassroots.evaluation.entrypoints.common import (
 from grassroots.evaluation.entrypoints.exports import router as exports_router
 from grassroots.evaluation.entrypoints.fairness import router as fairness_router
 from grassroots.evaluation.entrypoints.people import router as people_router
+from grassroots.evaluation.entrypoints.topics import router as topics_router
 from grassroots.evaluation.service.assessment import adjusted_counts
 from grassroots.evaluation.service.indicators import load_tree
 from grassroots.evaluation.service.rankings import (
@@ -372,3 +373,4 @@ router.include_router(v1)
 router.include_router(people_router)
 router.include_router(exports_router)
 router.include_router(fairness_router)
+router.include_router(topics_router)

@@ -7,6 +7,7 @@ ids, members keep their highest version, automatic points are keyed by their cau
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ from grassroots.evaluation.adapters.orm import (
     member_activity,
     members,
     point_items,
+    request_texts,
     visits,
 )
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, merge
@@ -39,9 +41,11 @@ from grassroots.evaluation.domain.indicators import (
 )
 from grassroots.evaluation.domain.periods import month_key
 from grassroots.evaluation.domain.points import AUTO_POINTS
+from grassroots.evaluation.domain.topics import content_words, segment
 from grassroots.evaluation.metrics import PROJECTION_LAG
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.db import dialect_insert, insert_ignoring
+from grassroots.kit.masking import mask_free_text
 from grassroots.kit.messaging import BatchConsumerSpec
 
 REQUEST_EVENT_TYPES = [
@@ -257,6 +261,7 @@ class ProjectionBatch:
         self.points: list[dict[str, Any]] = []
         self.visits: list[CloudEvent] = []
         self.member_events: list[CloudEvent] = []
+        self.texts: list[dict[str, Any]] = []
         self.size = 0
 
     def add(self, event: CloudEvent) -> None:
@@ -267,6 +272,17 @@ class ProjectionBatch:
             part = contribution(name, data)
             known = self.facts.get(part.request_id)
             self.facts[part.request_id] = part if known is None else merge(known, part)
+            if name == "submitted" and data.get("public_description"):
+                self.texts.append(
+                    {
+                        "request_id": part.request_id,
+                        "received_unit_id": data["org_unit_id"],
+                        "area_code": data["area_code"],
+                        "service_code": data["service_code"],
+                        "received_month": part.received_month,
+                        "example": data["public_description"],
+                    }
+                )
             if name == "resolved" and data.get("handler_member_id"):
                 self.points.append(
                     _auto_point(
@@ -294,6 +310,10 @@ class ProjectionBatch:
     ) -> None:
         """Write the batch's effects in the session's transaction."""
         await store_request_facts(session, self.facts, self.points, response_limit_seconds)
+        if self.texts:
+            # jieba is CPU work (and loads its dictionary once): off the event loop.
+            rows = await asyncio.to_thread(text_rows, self.texts)
+            await session.execute(insert_ignoring(session, request_texts, ["request_id"]), rows)
         if self.visits:
             await apply_visits(session, self.visits)
         for event in self.member_events:
@@ -310,6 +330,18 @@ async def apply_batch(
     for event in batch:
         folded.add(event)
     await folded.store(session, response_limit_seconds)
+
+
+def text_rows(texts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Request texts with their words segmented, masked once more on the way in."""
+    return [
+        {
+            **text,
+            "example": mask_free_text(text["example"]),
+            "words": " ".join(sorted(content_words(segment(text["example"])))),
+        }
+        for text in texts
+    ]
 
 
 def _observe_lag(stream: str, event: CloudEvent | None) -> None:

@@ -17,6 +17,7 @@ from grassroots.contracts.events.notify import ContactUpserted
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.idempotency import AlreadyAnswered, IdempotentCall, StoredAnswer
+from grassroots.kit.masking import mask_free_text
 from grassroots.kit.orgtree import OrgUnitView, get_unit
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.kit.tables import outbox as outbox_table
@@ -193,6 +194,7 @@ def prepare_intake(
             channel=intake.channel,
             received_at=now,
             anonymous=intake.anonymous,
+            public_description=mask_free_text(intake.description, [intake.citizen_name])[:2000],
         ),
     ]
     if not intake.anonymous:
