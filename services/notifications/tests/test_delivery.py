@@ -253,6 +253,16 @@ async def test_quiet_hours_hold_an_sms_until_morning(
             )
 
         await h.settle(urgent_out)  # the urgent rule is not held
+        # The citizen's receipt of their own submission answers what they just did: not held.
+        submitted = request_event(
+            req.RequestSubmitted, 1, channel="online", received_at=datetime.now(UTC)
+        )
+        await publisher.publish(submitted, h.VILLAGE)
+
+        async def receipt_out() -> bool:
+            return bool(await svc.count(n.c.rule == "citizen_submitted", n.c.status == "sent") == 1)
+
+        await h.settle(receipt_out)
 
         async def held_until_seven() -> bool:
             rows = await svc.rows(n.c.rule == "citizen_accepted")
@@ -262,7 +272,7 @@ async def test_quiet_hours_hold_an_sms_until_morning(
         (held,) = await svc.rows(n.c.rule == "citizen_accepted")
         assert held.status == "pending"
         assert held.attempts == 0
-        assert len(await sink(svc)) == 1
+        assert len(await sink(svc)) == 2
 
         svc.clock.set(h.beijing(7, 1, day=24))
         svc.wake()
@@ -271,9 +281,9 @@ async def test_quiet_hours_hold_an_sms_until_morning(
             return bool(await svc.count(n.c.rule == "citizen_accepted", n.c.status == "sent") == 1)
 
         await h.settle(morning)
-        await h.settle(lambda: _sent(svc, 3))
+        await h.settle(lambda: _sent(svc, 4))
         texts = sorted(m["text"][:8] for m in await sink(svc))
-        assert len(texts) == 3  # the urgent one at night, the two held citizen SMS now
+        assert len(texts) == 4  # the urgent one and the receipt at night, the two held ones now
 
 
 async def test_an_opted_out_channel_is_skipped_but_a_critical_rule_goes_out(

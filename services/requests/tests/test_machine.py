@@ -47,6 +47,9 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.REOPEN): S.REOPENED,
     (S.CLOSED, A.REOPEN): S.REOPENED,
     (S.RESOLVED, A.CLOSE): S.CLOSED,
+    **{(s, A.MERGE): S.MERGED for s in OPEN_STATUSES},
+    # The table keeps the request merged; apply gives back the status it was merged from.
+    (S.MERGED, A.UNMERGE): S.MERGED,
 }
 ALL_PAIRS = [(s, a) for s in Status for a in Action]
 
@@ -58,9 +61,24 @@ def test_the_table_is_exactly_the_workflow() -> None:
 @pytest.mark.parametrize(("status", "action"), sorted(EXPECTED, key=str))
 def test_every_allowed_transition(status: Status, action: Action) -> None:
     state = RequestState(status=status, version=3)
-    after = state.apply(action, handler_member_id="m-1")
-    assert after.status is EXPECTED[(status, action)]
+    if action is A.UNMERGE:
+        after = state.apply(action, restore=S.IN_PROGRESS)
+        assert after.status is S.IN_PROGRESS
+    else:
+        after = state.apply(action, handler_member_id="m-1")
+        assert after.status is EXPECTED[(status, action)]
     assert after.version == 4
+
+
+@given(st.sampled_from(sorted(OPEN_STATUSES)))
+def test_unmerge_gives_back_the_status_merged_from(status: Status) -> None:
+    merged = RequestState(status=status, version=1).apply(A.MERGE)
+    assert merged.status is S.MERGED
+    assert merged.apply(A.UNMERGE, restore=status).status is status
+    with pytest.raises(IllegalTransition):
+        merged.apply(A.UNMERGE)
+    with pytest.raises(IllegalTransition):
+        merged.apply(A.UNMERGE, restore=S.CLOSED)
 
 
 @pytest.mark.parametrize(("status", "action"), [p for p in ALL_PAIRS if p not in EXPECTED], ids=str)

@@ -22,7 +22,8 @@ from grassroots.kit.settings import ServiceSettings
 from grassroots.requests.adapters import orm
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
-from grassroots.requests.entrypoints import open311, visits
+from grassroots.requests.domain.duplicates import warm_up
+from grassroots.requests.entrypoints import duplicates, open311, visits
 from grassroots.requests.entrypoints.http import routers
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
@@ -67,13 +68,15 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def scanner(runtime: Runtime) -> AsyncIterator[None]:
         await ctx.reload_calendar()
+        # The segmentation dictionary takes about a second: load it before the first intake.
+        await asyncio.to_thread(warm_up)
         if settings.requests_run_scanner:
             runtime.add_task(asyncio.create_task(run_scanner(ctx), name="requests-sla-scanner"))
         yield
 
     app = create_app(
         runtime,
-        [*routers, visits.router, open311.router],
+        [*routers, visits.router, duplicates.router, open311.router],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=scanner,

@@ -36,6 +36,14 @@ class Rule:
     critical: bool = False
     # Urgent rules are not held back by SMS quiet hours.
     urgent: bool = False
+    # A receipt answers the recipient's own action just taken (their tracking code): it goes
+    # out at once at any hour, as urgent rules do; quiet hours hold everything else.
+    receipt: bool = False
+
+    @property
+    def skips_quiet_hours(self) -> bool:
+        """True when quiet hours do not hold this rule's messages."""
+        return self.urgent or self.receipt
 
 
 def _req(name: str) -> str:
@@ -43,7 +51,14 @@ def _req(name: str) -> str:
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
-    Rule("citizen_submitted", _req("submitted"), "citizen", "request_submitted", ("sms", "email")),
+    Rule(
+        "citizen_submitted",
+        _req("submitted"),
+        "citizen",
+        "request_submitted",
+        ("sms", "email"),
+        receipt=True,
+    ),
     Rule("citizen_accepted", _req("accepted"), "citizen", "request_accepted", ("sms", "email")),
     Rule("citizen_escalated", _req("escalated"), "citizen", "request_escalated", ("sms", "email")),
     Rule(
@@ -55,6 +70,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         critical=True,
     ),
     Rule("citizen_resolved", _req("resolved"), "citizen", "request_resolved", ("sms", "email")),
+    Rule("citizen_merged", _req("merged"), "citizen", "request_merged", ("sms", "email")),
     Rule("handler_assigned", _req("assigned"), "handler", "request_assigned", ("inbox", "sms")),
     Rule(
         "supervisor_overdue",

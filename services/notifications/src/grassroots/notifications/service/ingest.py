@@ -370,7 +370,7 @@ class Ingest:
                         area_code=area,
                         now=now,
                         critical=rule.critical,
-                        urgent=rule.urgent,
+                        urgent=rule.skips_quiet_hours,
                         request_id=getattr(data, "request_id", None),
                     )
                 )

@@ -18,6 +18,7 @@ class Status(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
+    MERGED = "merged"
 
 
 class Action(StrEnum):
@@ -32,6 +33,8 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     REOPEN = "reopen"
     CLOSE = "close"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
 
 
 S, A = Status, Action
@@ -58,6 +61,10 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.REOPEN): S.REOPENED,
     (S.CLOSED, A.REOPEN): S.REOPENED,
     (S.RESOLVED, A.CLOSE): S.CLOSED,
+    # A repeat report of an open matter follows the main request (重复件合并).
+    **{(s, A.MERGE): S.MERGED for s in OPEN_STATUSES},
+    # Undoing a merge gives back the status the request had before (RequestState.apply).
+    (S.MERGED, A.UNMERGE): S.MERGED,
 }
 
 
@@ -92,11 +99,24 @@ class RequestState:
     handler_member_id: str | None = None
     rated: bool = False
 
-    def apply(self, action: Action, *, handler_member_id: str | None = None) -> RequestState:
-        """The state after `action`; the version always grows by one."""
+    def apply(
+        self,
+        action: Action,
+        *,
+        handler_member_id: str | None = None,
+        restore: Status | None = None,
+    ) -> RequestState:
+        """The state after `action`; the version always grows by one.
+
+        `restore` is the status an unmerge gives back (the one the request was merged from).
+        """
         if action is Action.FEEDBACK and self.rated:
             raise IllegalTransition(self.status, action)
         status = next_status(self.status, action)
+        if action is Action.UNMERGE:
+            if restore is None or restore not in OPEN_STATUSES:
+                raise IllegalTransition(self.status, action)
+            status = restore
         handler = self.handler_member_id
         if action in (Action.ASSIGN, Action.START) and handler_member_id is not None:
             handler = handler_member_id

@@ -12,6 +12,7 @@ STATUS_TEXT: dict[str, str] = {
     "resolved": "已办结，请您评价",
     "closed": "已办结归档",
     "reopened": "重新办理",
+    "merged": "已与相同诉求合并办理",
 }
 
 STEP_TEXT: dict[str, str] = {
@@ -26,6 +27,8 @@ STEP_TEXT: dict[str, str] = {
     "feedback": "已收到您的评价",
     "reopen": "诉求重新办理",
     "close": "办理归档",
+    "merge": "与相同诉求合并办理，进展随主诉求更新",
+    "unmerge": "已取消合并，单独办理",
 }
 
 

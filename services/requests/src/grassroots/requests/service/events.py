@@ -10,17 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.events.base import AggregateEvent
 from grassroots.contracts.events.requests import (
+    AttachmentAdded,
     FeedbackGiven,
     RequestAccepted,
     RequestAssigned,
     RequestClosed,
     RequestEscalated,
     RequestExplained,
+    RequestMerged,
     RequestOverdue,
     RequestReopened,
     RequestResolved,
     RequestStarted,
     RequestSubmitted,
+    RequestUnmerged,
 )
 from grassroots.kit.outbox import Outbox
 from grassroots.kit.tables import outbox as outbox_table
@@ -37,6 +40,9 @@ EVENT_OF_ACTION: dict[str, type[AggregateEvent]] = {
     "reopen": RequestReopened,
     "overdue": RequestOverdue,
     "close": RequestClosed,
+    "merge": RequestMerged,
+    "unmerge": RequestUnmerged,
+    "attachment_added": AttachmentAdded,
 }
 
 
