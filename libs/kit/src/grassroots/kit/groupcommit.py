@@ -114,10 +114,10 @@ class GroupCommit:
             params: dict[str, list[Any]] = {}
             for t, ((_table, columns), rows) in enumerate(groups.items()):
                 for c, column in enumerate(columns):
-                    values = [row[column] for row in rows]
+                    cells = [row[column] for row in rows]
                     if isinstance(_table.c[column].type, JSON):
-                        values = [None if v is None else json.dumps(v) for v in values]
-                    params[f"t{t}c{c}"] = values
+                        cells = [None if v is None else json.dumps(v) for v in cells]
+                    params[f"t{t}c{c}"] = cells
             await self.db.execute_autocommit(statement, params)
 
     def _statement(self, shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> TextClause:

@@ -21,9 +21,10 @@ from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
 from grassroots.requests.adapters import orm
 from grassroots.requests.adapters.crypto import PersonalDataCipher
+from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.domain.duplicates import warm_up
-from grassroots.requests.entrypoints import duplicates, open311, visits
+from grassroots.requests.entrypoints import attachments, duplicates, open311, visits
 from grassroots.requests.entrypoints.http import routers
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
@@ -59,6 +60,9 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         cipher=PersonalDataCipher.from_settings(settings),
         lookups=Lookups(runtime.db, settings.requests_lookup_cache_seconds),
         intake_writer=GroupCommit(runtime.db, name="requests_intake"),
+        storage=ObjectStorage.from_settings(
+            settings.requests_storage_url, settings.requests_storage_options, settings.var_dir
+        ),
     )
     # A unit created or moved empties the intake's route cache once its change commits.
     runtime.db.on_commit(ctx.lookups.after_commit)
@@ -76,7 +80,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app = create_app(
         runtime,
-        [*routers, visits.router, duplicates.router, open311.router],
+        [*routers, visits.router, duplicates.router, attachments.router, open311.router],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=scanner,

@@ -181,6 +181,19 @@ class RequestOut(BaseModel):
     history: list[HistoryEntry] | None = None
 
 
+class AttachmentOut(BaseModel):
+    """A stored attachment: its type is what its content shows, images re-encoded."""
+
+    id: str
+    content_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    uploaded_by: Literal["citizen", "staff"]
+    created_at: datetime
+    thumbnail: bool
+
+
 class MergeIn(BaseModel):
     """The main request a repeat report joins."""
 

@@ -14,6 +14,7 @@ from grassroots.kit.db import Database
 from grassroots.kit.groupcommit import GroupCommit
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.adapters.orm import calendar_days
+from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.domain.calendar import WorkCalendar
 
@@ -30,6 +31,7 @@ class RequestsContext:
     cipher: PersonalDataCipher
     lookups: Lookups
     intake_writer: GroupCommit
+    storage: ObjectStorage
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property
