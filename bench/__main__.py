@@ -8,7 +8,7 @@ import importlib
 import sys
 
 # Each suite is a module bench/<name>.py with `async def run() -> None`.
-SUITES = ["foundation", "members", "requests", "notifications", "evaluation"]
+SUITES = ["foundation", "members", "requests", "media", "notifications", "evaluation"]
 
 
 def main() -> int:

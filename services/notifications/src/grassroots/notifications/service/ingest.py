@@ -35,6 +35,7 @@ from grassroots.notifications.domain.policy import (
     Rule,
     chosen_channels,
     county_of,
+    first_and_fallbacks,
     rules_for,
     with_override,
 )
@@ -357,7 +358,11 @@ class Ingest:
                 continue
             opted_out = set(prefs[recipient].opted_out) if recipient in prefs else set()
             reachable = contact.reachable() if contact is not None else None
-            for channel in chosen_channels(rule, kind, opted_out, reachable):
+            channels = chosen_channels(rule, kind, opted_out, reachable)
+            for channel, fallbacks in first_and_fallbacks(rule, channels):
+                context = {**base_context, **extra}
+                if fallbacks:
+                    context["fallback_channels"] = fallbacks
                 rows.append(
                     notification_row(
                         cause_id=event.id,
@@ -366,7 +371,7 @@ class Ingest:
                         channel=channel,
                         rule=rule.name,
                         template_key=rule.template,
-                        context={**base_context, **extra},
+                        context=context,
                         area_code=area,
                         now=now,
                         critical=rule.critical,
