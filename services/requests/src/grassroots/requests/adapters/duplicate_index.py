@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grassroots.kit.db import Database
 from grassroots.requests.adapters.orm import requests
 from grassroots.requests.domain.machine import OPEN_STATUSES
 
@@ -17,7 +18,7 @@ NEIGHBOURS_LIMIT = 500
 
 
 async def open_neighbours(
-    session: AsyncSession,
+    db: Database,
     area_code: str,
     service_code: str,
     since: datetime,
@@ -41,7 +42,8 @@ async def open_neighbours(
         query = query.where(requests.c.received_at <= until)
     if exclude is not None:
         query = query.where(requests.c.id != exclude)
-    rows = (await session.execute(query)).all()
+    # The hot read of every intake: one statement, one round trip.
+    rows = await db.read_rows(query)
     return [(row.id, row.description_terms) for row in rows]
 
 

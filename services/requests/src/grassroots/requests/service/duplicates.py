@@ -20,10 +20,7 @@ async def propose_duplicates(
 ) -> list[dict[str, Any]]:
     """Open requests of the same service and village from the last 30 days that read alike."""
     with metrics.DUPLICATE_DETECTION.time():
-        async with ctx.db.read_only() as session:
-            neighbours = await open_neighbours(
-                session, area_code, service_code, now - DUPLICATE_WINDOW
-            )
+        neighbours = await open_neighbours(ctx.db, area_code, service_code, now - DUPLICATE_WINDOW)
         found = rank_candidates(
             description_terms, neighbours, threshold=ctx.settings.requests_duplicate_threshold
         )

@@ -34,15 +34,14 @@ async def list_duplicates(
     principal.require_role("member")
     row = await get_request(ctx, request_id, principal)
     received = as_utc(row["received_at"])
-    async with ctx.db.read_only() as session:
-        neighbours = await open_neighbours(
-            session,
-            row["area_code"],
-            row["service_code"],
-            received - DUPLICATE_WINDOW,
-            until=received + DUPLICATE_WINDOW,
-            exclude=row["id"],
-        )
+    neighbours = await open_neighbours(
+        ctx.db,
+        row["area_code"],
+        row["service_code"],
+        received - DUPLICATE_WINDOW,
+        until=received + DUPLICATE_WINDOW,
+        exclude=row["id"],
+    )
     return rank_candidates(
         row["description_terms"] or [],
         neighbours,
