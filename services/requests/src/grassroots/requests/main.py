@@ -24,7 +24,7 @@ from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.domain.duplicates import warm_up
-from grassroots.requests.entrypoints import attachments, duplicates, open311, visits
+from grassroots.requests.entrypoints import attachments, cohandling, duplicates, open311, visits
 from grassroots.requests.entrypoints.http import routers
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
@@ -80,7 +80,14 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app = create_app(
         runtime,
-        [*routers, visits.router, duplicates.router, attachments.router, open311.router],
+        [
+            *routers,
+            visits.router,
+            cohandling.router,
+            duplicates.router,
+            attachments.router,
+            open311.router,
+        ],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=scanner,

@@ -1,7 +1,7 @@
 """requests: duplicate index and merges, attachments, Open311 media_url
 
-Revision ID: requests_0003_media
-Revises: requests_0002
+Revision ID: requests_0004_media
+Revises: requests_0003
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "requests_0003_media"
-down_revision: str | None = "requests_0002"
+revision: str = "requests_0004_media"
+down_revision: str | None = "requests_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
