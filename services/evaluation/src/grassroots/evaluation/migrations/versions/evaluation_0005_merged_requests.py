@@ -1,7 +1,7 @@
 """evaluation: request facts remember a merge, so a merged group counts once
 
-Revision ID: evaluation_0003_merged
-Revises: evaluation_0002
+Revision ID: evaluation_0005_merged
+Revises: evaluation_0004
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "evaluation_0003_merged"
-down_revision: str | None = "evaluation_0002"
+revision: str = "evaluation_0005_merged"
+down_revision: str | None = "evaluation_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
