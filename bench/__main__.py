@@ -10,7 +10,16 @@ import sys
 from grassroots.kit.testing.servers import find_nats_server, nats_server_version
 
 # Each suite is a module bench/<name>.py with `async def run() -> None`.
-SUITES = ["foundation", "members", "requests", "notifications", "evaluation", "portal", "cluster"]
+SUITES = [
+    "foundation",
+    "members",
+    "requests",
+    "media",
+    "notifications",
+    "evaluation",
+    "portal",
+    "cluster",
+]
 
 
 def main() -> int:

@@ -37,6 +37,7 @@ from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.kit.testing.servers import NatsServer, PostgresServer, free_port
 from grassroots.requests.adapters.crypto import PersonalDataCipher
+from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.main import SPEC
 from grassroots.requests.service.context import RequestsContext
@@ -389,6 +390,7 @@ async def scan_bench(postgres: PostgresServer) -> None:
         Lookups(runtime.db, 5.0),
         GroupCommit(runtime.db, name="bench"),
         IdempotencyKeys(runtime.db),
+        ObjectStorage.from_settings(None, {}, settings.var_dir),
     )
     await ctx.reload_calendar()
     try:

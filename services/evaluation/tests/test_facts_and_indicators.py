@@ -164,3 +164,21 @@ def test_the_stored_monthly_counts_are_the_leading_indicator_counts_in_order() -
     from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS
 
     assert UNIT_MONTH_COUNTS == REQUEST_COUNT_FIELDS
+
+
+def test_a_merged_repeat_report_counts_once_with_its_main_request_until_unmerged() -> None:
+    main = life("r1")[:2]
+    repeat = [
+        event("submitted", 1, 1, request_id="r2", received_at=T0, due_at=T0),
+        event("merged", 2, 2, request_id="r2", into_request_id="r1", previous_status="submitted"),
+    ]
+    facts = fold(main + repeat)
+    assert facts["r2"].merged_into == "r1"
+    assert count_requests(facts.values()).received == 1
+    assert request_counts(facts["r2"], 3600) is None
+    # Any order: the latest of merged/unmerged by version decides.
+    unmerged = event("unmerged", 3, 3, request_id="r2", from_request_id="r1")
+    for events in (main + repeat + [unmerged], [unmerged, *reversed(repeat), *main]):
+        assert count_requests(fold(events).values()).received == 2
+    deltas = count_deltas({}, facts)
+    assert deltas[("village-a", "2026-11")].received == 1

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
+import httpx
 import nats
 import pytest
 from aiosmtpd.controller import Controller
@@ -18,6 +19,7 @@ from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events import requests as req
 from grassroots.kit.testing.servers import NatsServer, free_port
 from grassroots.kit.testing.services import auth
+from grassroots.notifications.adapters.channels import Outgoing, SmsGatewayChannel
 from grassroots.notifications.adapters.orm import notifications as n
 
 pytestmark = pytest.mark.component
@@ -253,6 +255,16 @@ async def test_quiet_hours_hold_an_sms_until_morning(
             )
 
         await h.settle(urgent_out)  # the urgent rule is not held
+        # The citizen's receipt of their own submission answers what they just did: not held.
+        submitted = request_event(
+            req.RequestSubmitted, 1, channel="online", received_at=datetime.now(UTC)
+        )
+        await publisher.publish(submitted, h.VILLAGE)
+
+        async def receipt_out() -> bool:
+            return bool(await svc.count(n.c.rule == "citizen_submitted", n.c.status == "sent") == 1)
+
+        await h.settle(receipt_out)
 
         async def held_until_seven() -> bool:
             rows = await svc.rows(n.c.rule == "citizen_accepted")
@@ -262,7 +274,7 @@ async def test_quiet_hours_hold_an_sms_until_morning(
         (held,) = await svc.rows(n.c.rule == "citizen_accepted")
         assert held.status == "pending"
         assert held.attempts == 0
-        assert len(await sink(svc)) == 1
+        assert len(await sink(svc)) == 2
 
         svc.clock.set(h.beijing(7, 1, day=24))
         svc.wake()
@@ -271,9 +283,9 @@ async def test_quiet_hours_hold_an_sms_until_morning(
             return bool(await svc.count(n.c.rule == "citizen_accepted", n.c.status == "sent") == 1)
 
         await h.settle(morning)
-        await h.settle(lambda: _sent(svc, 3))
+        await h.settle(lambda: _sent(svc, 4))
         texts = sorted(m["text"][:8] for m in await sink(svc))
-        assert len(texts) == 3  # the urgent one at night, the two held citizen SMS now
+        assert len(texts) == 4  # the urgent one and the receipt at night, the two held ones now
 
 
 async def test_an_opted_out_channel_is_skipped_but_a_critical_rule_goes_out(
@@ -478,3 +490,55 @@ async def test_batched_sms_reach_the_development_sink_once_each(
         assert {m["text"] for m in recorded} == {
             f"您的诉求（查询码Q{i}）已受理，正在办理。" for i in range(len(citizens))
         }
+
+
+async def test_a_refused_sms_falls_back_to_email_as_the_rule_allows(
+    h: ModuleType, start_notifications: Any, publisher: Any
+) -> None:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, server_hostname="smtp.test")
+    controller.start()
+    try:
+        async with h.receiver(status=400) as gateway:
+            await publisher.contact(
+                CITIZEN, h.VILLAGE, phone="13800001234", email="c@example.org", tracking_code="T1"
+            )
+            async with start_notifications(
+                notifications_sms_gateway_url=gateway.url,
+                notifications_smtp_host="127.0.0.1",
+                notifications_smtp_port=port,
+            ) as svc:
+                await svc.contacts_stored(1)
+                await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
+
+                async def mailed() -> bool:
+                    return bool(await svc.count(n.c.channel == "email", n.c.status == "sent") == 1)
+
+                await h.settle(mailed)
+                rows = await svc.rows(n.c.recipient_id == CITIZEN)
+                assert sorted((r.channel, r.status) for r in rows) == [
+                    ("email", "sent"),
+                    ("sms", "failed"),
+                ]
+                assert len(gateway.calls) == 1
+                assert all(
+                    "fallback_channels" not in r.context for r in rows if r.channel == "email"
+                )
+    finally:
+        controller.stop()
+    (message,) = mailbox.messages
+    assert message["To"] == "c@example.org"
+
+
+async def test_a_gateway_that_reports_the_delivery_receipt_marks_the_sms_delivered() -> None:
+    answers = iter([{"status": "delivered"}, {"status": "accepted"}])
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(answers))
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(gateway)) as client:
+        channel = SmsGatewayChannel(client, "http://gateway.test/sms", None)
+        message = Outgoing("n-1", "13800001234", "", "您的诉求已登记")
+        assert await channel.send(message) == "delivered"
+        assert await channel.send(message) == "sent"

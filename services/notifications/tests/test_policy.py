@@ -14,6 +14,7 @@ from grassroots.notifications.domain.policy import (
     QuietHours,
     RateLimit,
     chosen_channels,
+    first_and_fallbacks,
     hold_for_quiet_hours,
     rate_limited_until,
     retry_delay,
@@ -126,3 +127,17 @@ def test_rate_limit_defers_once_the_budget_is_spent() -> None:
     later = rate_limited_until(3, limit, now)
     assert later is not None
     assert later > now
+
+
+def test_citizen_rules_try_one_channel_and_keep_the_rest_to_fall_back_to() -> None:
+    rule = RULES_BY_NAME["citizen_accepted"]
+    assert first_and_fallbacks(rule, ["sms", "email"]) == [("sms", ["email"])]
+    assert first_and_fallbacks(rule, ["email"]) == [("email", [])]
+    both = RULES_BY_NAME["handler_assigned"]
+    assert first_and_fallbacks(both, ["inbox", "sms"]) == [("inbox", []), ("sms", [])]
+
+
+def test_a_submission_receipt_is_not_held_by_quiet_hours_but_other_news_is() -> None:
+    assert RULES_BY_NAME["citizen_submitted"].skips_quiet_hours
+    assert not RULES_BY_NAME["citizen_accepted"].skips_quiet_hours
+    assert not RULES_BY_NAME["citizen_merged"].skips_quiet_hours

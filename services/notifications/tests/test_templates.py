@@ -21,6 +21,9 @@ EXPECTED_ZH = {
         "您的诉求（查询码JD7K2M9Q）暂时无法解决，原因：请登录办理进度页面查看；预计12月1日前答复。"
     ),
     "request_resolved": "您的诉求（查询码JD7K2M9Q）已办结，欢迎凭查询码对办理结果进行评价。",
+    "request_merged": (
+        "您的诉求（查询码JD7K2M9Q）与其他群众反映的同一问题合并办理，可继续凭原查询码查看办理进展。"
+    ),
     "request_assigned": "您有一件新的代办诉求（hukou），请于11月25日前办结。",
     "supervisor_overdue": "督办提醒：诉求（hukou）已超过办结时限11月25日。",
     "supervisor_escalated": "督办提醒：一件诉求（hukou）已上报本级（超时自动上报），请及时协调。",

@@ -71,6 +71,14 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.IN_PROGRESS, A.WAIT): S.WAITING,
     (S.EXPLAINED, A.WAIT): S.WAITING,
     (S.WAITING, A.RESUME): S.WAITING,
+    # Merging a repeat report: from whatever the holder holds.
+    **{
+        (s, A.MERGE): S.MERGED
+        for s in (S.SUBMITTED, S.ESCALATED, S.REOPENED, S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS)
+    },
+    (S.EXPLAINED, A.MERGE): S.MERGED,
+    # The table keeps the request merged; apply gives back the status it was merged from.
+    (S.MERGED, A.UNMERGE): S.MERGED,
 }
 ALL_PAIRS = [(s, a) for s in Status for a in Action]
 
@@ -82,12 +90,23 @@ def test_the_table_is_exactly_the_workflow() -> None:
 @pytest.mark.parametrize(("status", "action"), sorted(EXPECTED, key=str))
 def test_every_allowed_transition(status: Status, action: Action) -> None:
     state = RequestState(status=status, version=3, paused_from=S.IN_PROGRESS)
-    after = state.apply(action, handler_member_id="m-1")
+    after = state.apply(action, handler_member_id="m-1", restore=S.IN_PROGRESS)
     expected = (
         S.IN_PROGRESS if (status, action) in RESTORES_PREVIOUS else EXPECTED[(status, action)]
     )
     assert after.status is expected
     assert after.version == 4
+
+
+@given(st.sampled_from(sorted({s for (s, a) in EXPECTED if a is A.MERGE})))
+def test_unmerge_gives_back_the_status_merged_from(status: Status) -> None:
+    merged = RequestState(status=status, version=1).apply(A.MERGE)
+    assert merged.status is S.MERGED
+    assert merged.apply(A.UNMERGE, restore=status).status is status
+    with pytest.raises(IllegalTransition):
+        merged.apply(A.UNMERGE)
+    with pytest.raises(IllegalTransition):
+        merged.apply(A.UNMERGE, restore=S.CLOSED)
 
 
 @pytest.mark.parametrize(("status", "action"), [p for p in ALL_PAIRS if p not in EXPECTED], ids=str)
@@ -175,7 +194,7 @@ def test_open_helper_tasks_allow_every_action_but_resolve(open_tasks: int, statu
             with pytest.raises(OpenCoTasks):
                 state.apply(action)
         else:
-            assert state.apply(action).version == 2
+            assert state.apply(action, restore=S.ACCEPTED).version == 2
 
 
 @given(st.lists(st.sampled_from(list(Action)), max_size=60), st.sampled_from(list(Status)))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 
 import pytest
+from PIL import ExifTags, Image
 
 from grassroots.kit.testing.services import RunningService
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
@@ -221,3 +223,57 @@ async def test_anonymous_open311_requests_where_the_item_allows(open311: Running
     dibao.pop("attribute[WHISHETN]")
     refused = await open311.client.post("/open311/v2/requests.json", data=dibao)
     assert refused.status_code == 400
+
+
+async def test_a_public_client_posts_media_url_and_reads_lat_long_and_media_url_back(
+    open311: RunningService,
+) -> None:
+    client = open311.client
+    photo = "https://photos.example.org/roof/123.jpg"
+    posted = await client.post("/open311/v2/requests.json", data=form(media_url=photo))
+    assert posted.status_code == 201, posted.text
+    request_id = posted.json()[0]["service_request_id"]
+    (read,) = (await client.get(f"/open311/v2/requests/{request_id}.json", params=J)).json()
+    assert read["lat"] == pytest.approx(45.2503)
+    assert read["long"] == pytest.approx(131.1489)
+    assert read["media_url"] == photo
+    xml = await client.get(f"/open311/v2/requests/{request_id}.xml", params=J)
+    root = ET.fromstring(xml.content)  # noqa: S314 (our own answer)
+    assert root.findtext("request/media_url") == photo
+    refused = await client.post(
+        "/open311/v2/requests.json", data=form(media_url="javascript:alert(1)")
+    )
+    assert refused.status_code == 400
+    assert "media_url" in refused.json()[0]["description"]
+
+
+async def test_a_photo_posted_as_multipart_media_is_served_clean_at_its_media_url(
+    open311: RunningService,
+) -> None:
+    client = open311.client
+    image = Image.new("RGB", (640, 480), (10, 120, 40))
+    exif = Image.Exif()
+    exif[ExifTags.Base.GPSInfo] = {1: "N", 2: (45.0, 15.0, 1.0), 3: "E", 4: (131.0, 8.0, 55.0)}
+    raw = io.BytesIO()
+    image.save(raw, "JPEG", exif=exif)
+    posted = await client.post(
+        "/open311/v2/requests.json",
+        data=form(),
+        files={"media": ("roof.jpg", raw.getvalue(), "image/jpeg")},
+    )
+    assert posted.status_code == 201, posted.text
+    request_id = posted.json()[0]["service_request_id"]
+    (read,) = (await client.get(f"/open311/v2/requests/{request_id}.json", params=J)).json()
+    assert read["media_url"].endswith("/open311/v2/media/" + read["media_url"].rsplit("/", 1)[1])
+    served = await client.get(read["media_url"])
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/jpeg"
+    assert dict(Image.open(io.BytesIO(served.content)).getexif()) == {}
+    not_a_photo = await client.post(
+        "/open311/v2/requests.json",
+        data=form(description="另一件"),
+        files={"media": ("roof.jpg", b"GIF89a not really", "image/jpeg")},
+    )
+    assert not_a_photo.status_code == 400
+    listed = (await client.get("/open311/v2/requests.json", params=J)).json()
+    assert [r["service_request_id"] for r in listed] == [request_id]

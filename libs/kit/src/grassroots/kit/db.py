@@ -124,6 +124,13 @@ class Database:
         for callback in self._after_commit:
             callback()
 
+    async def read_rows(self, statement: Any, params: Any = None) -> list[Any]:
+        """The rows of one read statement run outside any transaction block (a statement is
+        a consistent snapshot on its own): one round trip on PostgreSQL, no BEGIN or ROLLBACK."""
+        async with self.engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return list((await autocommit.execute(statement, params)).all())
+
     @asynccontextmanager
     async def read_only(self) -> AsyncIterator[AsyncSession]:
         """A session for reads; nothing is committed."""

@@ -14,12 +14,13 @@ With no load there is nothing to wait for: a lone caller's rows go out at once.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, TextClause, bindparam, insert, text
+from sqlalchemy import JSON, Table, Text, TextClause, bindparam, insert, text
 from sqlalchemy.dialects import postgresql
 
 from grassroots.kit import metrics
@@ -113,7 +114,10 @@ class GroupCommit:
             params: dict[str, list[Any]] = {}
             for t, ((_table, columns), rows) in enumerate(groups.items()):
                 for c, column in enumerate(columns):
-                    params[f"t{t}c{c}"] = [row[column] for row in rows]
+                    cells = [row[column] for row in rows]
+                    if isinstance(_table.c[column].type, JSON):
+                        cells = [None if v is None else json.dumps(v) for v in cells]
+                    params[f"t{t}c{c}"] = cells
             await self.db.execute_autocommit(statement, params)
 
     def _statement(self, shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> TextClause:
@@ -136,6 +140,11 @@ class GroupCommit:
             for c, name in enumerate(columns):
                 column_type = table.c[name].type
                 sql_type = column_type.compile(dialect=dialect)
+                if isinstance(column_type, JSON):
+                    # JSON travels as text: a list value would otherwise become an array dimension.
+                    arrays.append(f"CAST(CAST(:t{t}c{c} AS TEXT[]) AS {sql_type}[])")
+                    binds.append(bindparam(f"t{t}c{c}", type_=postgresql.ARRAY(Text())))
+                    continue
                 arrays.append(f"CAST(:t{t}c{c} AS {sql_type}[])")
                 binds.append(bindparam(f"t{t}c{c}", type_=postgresql.ARRAY(column_type)))
             quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)

@@ -37,3 +37,8 @@ DROPPED = Counter(
     "gr_notifications_dropped_total",
     "Notifications not created or not sent because the contact was erased.",
 )
+FALLBACKS = Counter(
+    "gr_notification_fallbacks_total",
+    "Messages moved to the next channel their rule allows after failing for good on one.",
+    ["from_channel", "to_channel"],
+)

@@ -45,3 +45,11 @@ class RequestsSettings(ServiceSettings):
     requests_sign_for_hours: float = Field(default=2.0, gt=0)
     # Waiting for the citizen ends by itself after this many working days.
     requests_max_wait_days: float = Field(default=5.0, gt=0)
+    # Word-set similarity from which an open request is proposed as a duplicate (0..1).
+    requests_duplicate_threshold: float = Field(default=0.5, gt=0, le=1)
+    # Where attachments go: a local folder by default, `s3://bucket/prefix` in production
+    # (with GR_REQUESTS_STORAGE_OPTIONS such as {"endpoint": ..., "access_key_id": ...}).
+    requests_storage_url: str | None = None
+    requests_storage_options: dict[str, str] = Field(default_factory=dict)
+    requests_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    requests_attachments_per_request: int = Field(default=20, ge=1)

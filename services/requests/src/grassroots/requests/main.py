@@ -22,8 +22,17 @@ from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
 from grassroots.requests.adapters import orm
 from grassroots.requests.adapters.crypto import PersonalDataCipher
+from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
-from grassroots.requests.entrypoints import catalog_files, cohandling, open311, visits
+from grassroots.requests.domain.duplicates import warm_up
+from grassroots.requests.entrypoints import (
+    attachments,
+    catalog_files,
+    cohandling,
+    duplicates,
+    open311,
+    visits,
+)
 from grassroots.requests.entrypoints.http import routers
 from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
@@ -60,6 +69,9 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         lookups=Lookups(runtime.db, settings.requests_lookup_cache_seconds),
         intake_writer=GroupCommit(runtime.db, name="requests_intake"),
         idempotency=IdempotencyKeys(runtime.db),
+        storage=ObjectStorage.from_settings(
+            settings.requests_storage_url, settings.requests_storage_options, settings.var_dir
+        ),
     )
     # A unit created or moved empties the intake's route cache once its change commits.
     runtime.db.on_commit(ctx.lookups.after_commit)
@@ -69,13 +81,26 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def scanner(runtime: Runtime) -> AsyncIterator[None]:
         await ctx.reload_calendar()
+        # The segmentation dictionary takes about a second: load it beside start-up, not in its
+        # way (an intake arriving first waits for it).
+        runtime.add_task(
+            asyncio.create_task(asyncio.to_thread(warm_up), name="requests-segmentation-warm-up")
+        )
         if settings.requests_run_scanner:
             runtime.add_task(asyncio.create_task(run_scanner(ctx), name="requests-sla-scanner"))
         yield
 
     app = create_app(
         runtime,
-        [catalog_files.router, *routers, visits.router, cohandling.router, open311.router],
+        [
+            catalog_files.router,
+            *routers,
+            visits.router,
+            cohandling.router,
+            duplicates.router,
+            attachments.router,
+            open311.router,
+        ],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=scanner,

@@ -40,3 +40,13 @@ SCAN_LAG = Gauge(
 RATE_LIMITED = Counter(
     "gr_requests_public_rate_limited_total", "Public submissions refused with 429."
 )
+DUPLICATE_DETECTION = Histogram(
+    "gr_requests_duplicate_detection_seconds",
+    "Duration of the duplicate look-up of one intake.",
+    buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5),
+)
+ATTACHMENTS = Counter(
+    "gr_requests_attachments_total",
+    "Attachments stored, by content type and who uploaded them.",
+    ["content_type", "uploaded_by"],
+)

@@ -23,6 +23,7 @@ RequestStatus = Literal[
     "dispatched",
     "returned",
     "waiting",
+    "merged",
 ]
 Channel = Literal[
     "window", "hotline", "online", "proxy_point", "visit", "suggestion_box", "open311"
@@ -226,6 +227,32 @@ class CallbackRecorded(_RequestEvent):
     rating: Rating | None = None
 
 
+class RequestMerged(_RequestEvent):
+    """A cadre merged this request (the follower) into another one (the main request)."""
+
+    NAME: ClassVar[str] = "merged"
+    into_request_id: str
+    # The status the follower had, which an unmerge gives back.
+    previous_status: RequestStatus
+
+
+class RequestUnmerged(_RequestEvent):
+    """A cadre undid a merge: the request is handled on its own again."""
+
+    NAME: ClassVar[str] = "unmerged"
+    from_request_id: str
+
+
+class AttachmentAdded(_RequestEvent):
+    """A photo or document was attached to the request (by the citizen or a handler)."""
+
+    NAME: ClassVar[str] = "attachment_added"
+    attachment_id: str
+    content_type: Literal["image/jpeg", "image/png", "application/pdf"]
+    size: int
+    uploaded_by: Literal["citizen", "staff"]
+
+
 class VisitLogged(AggregateEvent):
     """A cadre logged a household visit (三访); problems found became requests."""
 
@@ -266,4 +293,7 @@ register(
     RequestChased,
     RequestSupervised,
     CallbackRecorded,
+    RequestMerged,
+    RequestUnmerged,
+    AttachmentAdded,
 )

@@ -42,6 +42,8 @@ request_facts = Table(
     Column("rating", String(24), nullable=True),
     Column("rating_version", Integer, nullable=False),
     Column("last_version", Integer, nullable=False),
+    Column("merged_into", String(64), nullable=True),
+    Column("merge_version", Integer, nullable=False, server_default="0"),
 )
 Index(
     "ix_ev_request_facts_unit_month",

@@ -40,6 +40,10 @@ class RequestFacts:
     rating: str | None = None
     rating_version: int = 0
     last_version: int = 0
+    # A repeat report merged into another request is that one's matter: the group counts once.
+    # The latest of merged/unmerged by version decides.
+    merged_into: str | None = None
+    merge_version: int = 0
 
     @property
     def response_seconds(self) -> int | None:
@@ -74,6 +78,7 @@ def merge(a: RequestFacts, b: RequestFacts) -> RequestFacts:
         received = min(a, b, key=lambda f: (f.received_at, f.received_unit_id or ""))
     resolution = a if a.resolution_version >= b.resolution_version else b
     rating = a if a.rating_version >= b.rating_version else b
+    merging = a if a.merge_version >= b.merge_version else b
     return RequestFacts(
         request_id=a.request_id,
         received_unit_id=received.received_unit_id,
@@ -90,6 +95,8 @@ def merge(a: RequestFacts, b: RequestFacts) -> RequestFacts:
         rating=rating.rating,
         rating_version=rating.rating_version,
         last_version=max(a.last_version, b.last_version),
+        merged_into=merging.merged_into,
+        merge_version=merging.merge_version,
     )
 
 
@@ -122,6 +129,11 @@ def contribution(name: str, data: dict[str, Any]) -> RequestFacts:
         # A rating given on the centre's callback (回访) counts as the citizen's feedback.
         values["rating"] = str(data["rating"])
         values["rating_version"] = version
+    elif name == "merged":
+        values["merged_into"] = str(data["into_request_id"])
+        values["merge_version"] = version
+    elif name == "unmerged":
+        values["merge_version"] = version
     return RequestFacts(**values)
 
 

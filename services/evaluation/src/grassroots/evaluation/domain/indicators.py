@@ -83,11 +83,11 @@ def count_requests(
     facts: Iterable[RequestFacts],
     response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
 ) -> IndicatorCounts:
-    """Request counts of the given (already filtered) facts; unreceived ones are skipped."""
+    """Request counts of the given (already filtered) facts; unreceived and merged ones skipped."""
     received = accepted = resolved = on_time = escalated = explained = 0
     ratings = dict.fromkeys(("satisfied", "basically_satisfied", "unsatisfied"), 0)
     for fact in facts:
-        if fact.received_at is None:
+        if fact.received_at is None or fact.merged_into is not None:
             continue
         received += 1
         seconds = fact.response_seconds
@@ -119,8 +119,9 @@ _RATING_INDEX = {"satisfied": 7, "basically_satisfied": 8, "unsatisfied": 9}
 
 def request_counts(fact: RequestFacts, response_limit_seconds: int) -> list[int] | None:
     """`count_requests([fact])` as a plain list in REQUEST_COUNT_FIELDS order (None when the
-    request was not received yet): the hot path of keeping the counts by deltas."""
-    if fact.received_at is None:
+    request was not received yet or is merged into another): the hot path of keeping the
+    counts by deltas."""
+    if fact.received_at is None or fact.merged_into is not None:
         return None
     seconds = fact.response_seconds
     resolved = fact.resolved

@@ -64,11 +64,21 @@ def _raise_for_status(response: httpx.Response, what: str) -> None:
     raise DeliveryError(f"{what} answered {response.status_code}", retryable=retryable)
 
 
+def _gateway_outcome(response: httpx.Response) -> Outcome:
+    """`delivered` when the gateway's answer already carries the handset's delivery receipt."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "sent"
+    return "delivered" if isinstance(body, dict) and body.get("status") == "delivered" else "sent"
+
+
 class SmsGatewayChannel:
     """SMS through an HTTP gateway: POST {to, text, segments, reference} as JSON.
 
     With `batch_size` > 1 it posts {"messages": [...]} and reads per-message results
-    {"results": [{"reference", "accepted", "error"}]}: one round trip for many messages.
+    {"results": [{"reference", "accepted", "error", "status"}]}: one round trip for many
+    messages. A gateway that already has the delivery receipt says `"status": "delivered"`.
     """
 
     name = "sms"
@@ -104,7 +114,7 @@ class SmsGatewayChannel:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"SMS gateway unreachable: {exc.__class__.__name__}") from exc
         _raise_for_status(response, "SMS gateway")
-        return "sent"
+        return _gateway_outcome(response)
 
     async def send_many(self, messages: list[Outgoing]) -> list[Outcome | DeliveryError]:
         """Hand several texts over in one request; each gets its own outcome."""
@@ -131,7 +141,7 @@ class SmsGatewayChannel:
             if result is None:
                 outcomes.append(DeliveryError("SMS gateway gave no result for the message"))
             elif result.get("accepted"):
-                outcomes.append("sent")
+                outcomes.append("delivered" if result.get("status") == "delivered" else "sent")
             else:
                 reason = str(result.get("error") or "rejected")
                 outcomes.append(DeliveryError(f"SMS gateway: {reason}", retryable=False))

@@ -40,6 +40,16 @@ class Rule:
     unit_field: str = "org_unit_id"
     # (field, value) pairs the event must carry for the rule to apply.
     only_when: tuple[tuple[str, str], ...] = ()
+    # A receipt answers the recipient's own action just taken (their tracking code): it goes
+    # out at once at any hour, as urgent rules do; quiet hours hold everything else.
+    receipt: bool = False
+    # Channels are tried one after another: the next only when the one before failed for good.
+    fallback: bool = False
+
+    @property
+    def skips_quiet_hours(self) -> bool:
+        """True when quiet hours do not hold this rule's messages."""
+        return self.urgent or self.receipt
 
 
 def _req(name: str) -> str:
@@ -47,9 +57,31 @@ def _req(name: str) -> str:
 
 
 DEFAULT_RULES: tuple[Rule, ...] = (
-    Rule("citizen_submitted", _req("submitted"), "citizen", "request_submitted", ("sms", "email")),
-    Rule("citizen_accepted", _req("accepted"), "citizen", "request_accepted", ("sms", "email")),
-    Rule("citizen_escalated", _req("escalated"), "citizen", "request_escalated", ("sms", "email")),
+    Rule(
+        "citizen_submitted",
+        _req("submitted"),
+        "citizen",
+        "request_submitted",
+        ("sms", "email"),
+        receipt=True,
+        fallback=True,
+    ),
+    Rule(
+        "citizen_accepted",
+        _req("accepted"),
+        "citizen",
+        "request_accepted",
+        ("sms", "email"),
+        fallback=True,
+    ),
+    Rule(
+        "citizen_escalated",
+        _req("escalated"),
+        "citizen",
+        "request_escalated",
+        ("sms", "email"),
+        fallback=True,
+    ),
     Rule(
         "citizen_explained",
         _req("explained"),
@@ -57,8 +89,24 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         "request_explained",
         ("sms", "email"),
         critical=True,
+        fallback=True,
     ),
-    Rule("citizen_resolved", _req("resolved"), "citizen", "request_resolved", ("sms", "email")),
+    Rule(
+        "citizen_resolved",
+        _req("resolved"),
+        "citizen",
+        "request_resolved",
+        ("sms", "email"),
+        fallback=True,
+    ),
+    Rule(
+        "citizen_merged",
+        _req("merged"),
+        "citizen",
+        "request_merged",
+        ("sms", "email"),
+        fallback=True,
+    ),
     Rule("handler_assigned", _req("assigned"), "handler", "request_assigned", ("inbox", "sms")),
     Rule(
         "supervisor_overdue",
@@ -158,6 +206,13 @@ def chosen_channels(
     if reachable is None:
         return ["inbox"] if "inbox" in usable else usable
     return [c for c in usable if c == "inbox" or c in reachable]
+
+
+def first_and_fallbacks(rule: Rule, channels: list[Channel]) -> list[tuple[Channel, list[Channel]]]:
+    """The channels to plan now, each with the ones to fall back to should it fail for good."""
+    if rule.fallback and len(channels) > 1:
+        return [(channels[0], channels[1:])]
+    return [(channel, []) for channel in channels]
 
 
 # --- retries -------------------------------------------------------------------------------

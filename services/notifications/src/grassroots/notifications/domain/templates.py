@@ -54,6 +54,11 @@ SAMPLE_CONTEXT: dict[str, dict[str, Any]] = {
         "service_code": "hukou",
         "due_at": "11月25日",
     },
+    "request_merged": {
+        "tracking_code": "JD7K2M9Q",
+        "service_code": "hukou",
+        "due_at": "11月25日",
+    },
     "request_assigned": {"request_id": "r-1", "service_code": "hukou", "due_at": "11月25日"},
     "supervisor_overdue": {"request_id": "r-1", "service_code": "hukou", "due_at": "11月25日"},
     "supervisor_escalated": {"request_id": "r-1", "service_code": "hukou", "cause": "overdue"},
@@ -128,6 +133,18 @@ DEFAULT_TEMPLATES: dict[str, dict[str, TemplateText]] = {
             "Request resolved",
             "Your request {{ tracking_code }} was resolved. Please rate the result with your "
             "tracking code.",
+        ),
+    },
+    "request_merged": {
+        "zh-CN": TemplateText(
+            "诉求已合并办理",
+            "您的诉求（查询码{{ tracking_code }}）与其他群众反映的同一问题合并办理，"
+            "可继续凭原查询码查看办理进展。",
+        ),
+        "en": TemplateText(
+            "Request merged",
+            "Your request {{ tracking_code }} is handled together with a report of the same "
+            "matter; your tracking code shows its progress.",
         ),
     },
     "request_assigned": {

@@ -46,9 +46,11 @@ from grassroots.notifications.domain.policy import (
 from grassroots.notifications.domain.templates import DEFAULT_LOCALE, TemplateText, render_template
 from grassroots.notifications.service.store import (
     Contact,
+    add_notifications,
     current_templates,
     load_contacts,
     load_preferences,
+    notification_row,
 )
 
 log = logging.getLogger(__name__)
@@ -461,11 +463,48 @@ class Dispatcher:
                 sent_at=bindparam("_sent_at"),
             )
         )
+        fallbacks = [self._fallback(r.row, now) for r in results if self._falls_back(r)]
         async with self.db.transaction() as session:
             await session.execute(statement, updates)
             if events:
                 await session.execute(insert(outbox_table), events)
+            await add_notifications(session, fallbacks)
             await self._track_webhooks(session, failures, successes)
+
+    @staticmethod
+    def _falls_back(result: Result) -> bool:
+        """A message that failed for good on a channel its rule may fall back from."""
+        row = result.row
+        failed_now = result.status in ("failed", "dead") and row.status not in ("failed", "dead")
+        return failed_now and bool((row.context or {}).get("fallback_channels"))
+
+    def _fallback(self, row: Any, now: datetime) -> dict[str, Any]:
+        """The same message on the next channel the rule allows."""
+        channel, *rest = row.context["fallback_channels"]
+        context = {k: v for k, v in row.context.items() if k != "fallback_channels"}
+        if rest:
+            context["fallback_channels"] = rest
+        log.info(
+            "notification falls back from %s to %s",
+            row.channel,
+            channel,
+            extra={"notification_id": row.id, "rule": row.rule},
+        )
+        metrics.FALLBACKS.labels(row.channel, channel).inc()
+        return notification_row(
+            cause_id=row.cause_id,
+            recipient_id=row.recipient_id,
+            recipient_kind=row.recipient_kind,
+            channel=channel,
+            rule=row.rule,
+            template_key=row.template_key,
+            context=context,
+            area_code=row.area_code,
+            now=now,
+            critical=row.critical,
+            urgent=row.urgent,
+            request_id=row.request_id,
+        )
 
     async def _track_webhooks(
         self, session: AsyncSession, failures: dict[str, int], successes: set[str]

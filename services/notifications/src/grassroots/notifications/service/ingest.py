@@ -37,6 +37,7 @@ from grassroots.notifications.domain.policy import (
     applies,
     chosen_channels,
     county_of,
+    first_and_fallbacks,
     rules_for,
     with_override,
 )
@@ -364,7 +365,11 @@ class Ingest:
                 continue
             opted_out = set(prefs[recipient].opted_out) if recipient in prefs else set()
             reachable = contact.reachable() if contact is not None else None
-            for channel in chosen_channels(rule, kind, opted_out, reachable):
+            channels = chosen_channels(rule, kind, opted_out, reachable)
+            for channel, fallbacks in first_and_fallbacks(rule, channels):
+                context = {**base_context, **extra}
+                if fallbacks:
+                    context["fallback_channels"] = fallbacks
                 rows.append(
                     notification_row(
                         cause_id=event.id,
@@ -373,11 +378,11 @@ class Ingest:
                         channel=channel,
                         rule=rule.name,
                         template_key=rule.template,
-                        context={**base_context, **extra},
+                        context=context,
                         area_code=area,
                         now=now,
                         critical=rule.critical,
-                        urgent=rule.urgent,
+                        urgent=rule.skips_quiet_hours,
                         request_id=getattr(data, "request_id", None),
                     )
                 )

@@ -112,6 +112,15 @@ requests = Table(
     Column("chased_at", DateTime(timezone=True), nullable=True),
     Column("overdue_at", DateTime(timezone=True), nullable=True),
     Column("supervised_at", DateTime(timezone=True), nullable=True),
+    # Word fingerprints of the description (domain/duplicates.py): the duplicate index.
+    Column("description_terms", JSON, nullable=True),
+    # Open requests proposed as duplicates at intake: [{"id", "similarity"}].
+    Column("duplicates", JSON, nullable=True),
+    # A merged request follows `merged_into`; `merged_from_status` is what an unmerge restores.
+    Column("merged_into", String(36), nullable=True),
+    Column("merged_from_status", String(16), nullable=True),
+    # Open311 `media_url` as the client gave it.
+    Column("media_url", String(1000), nullable=True),
 )
 # The SLA scanner reads only unmarked requests whose clock runs, by due time. Its query repeats
 # this predicate word for word (literals, not parameters) so PostgreSQL can use the partial index.
@@ -125,6 +134,32 @@ Index("ix_req_requests_org_area_code", requests.c.org_area_code, requests.c.id)
 Index("ix_req_requests_org_unit_id", requests.c.org_unit_id)
 Index("ix_req_requests_handler", requests.c.handler_member_id)
 Index("ix_req_requests_county_received", requests.c.county_area, requests.c.received_at)
+# The duplicate index: one village's requests of one service, newest first.
+Index(
+    "ix_req_requests_duplicates",
+    requests.c.area_code,
+    requests.c.service_code,
+    requests.c.received_at,
+)
+Index("ix_req_requests_merged_into", requests.c.merged_into)
+
+attachments = Table(
+    "req_attachments",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("request_id", String(36), nullable=False, index=True),
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    # Object-store keys (adapters/storage.py) of the stored file and of its thumbnail.
+    Column("object_key", String(200), nullable=False),
+    Column("thumbnail_key", String(200), nullable=True),
+    Column("width", Integer, nullable=True),
+    Column("height", Integer, nullable=True),
+    Column("uploaded_by", String(16), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
 history = Table(
     "req_history",

@@ -24,6 +24,7 @@ class Status(StrEnum):
     RETURNED = "returned"
     # Waiting for the citizen (materials, unreachable): the SLA clock is stopped.
     WAITING = "waiting"
+    MERGED = "merged"
 
 
 class Action(StrEnum):
@@ -44,6 +45,8 @@ class Action(StrEnum):
     REJECT_RETURN = "reject_return"
     WAIT = "wait"
     RESUME = "resume"
+    MERGE = "merge"
+    UNMERGE = "unmerge"
 
 
 S, A = Status, Action
@@ -98,9 +101,15 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     **{(s, A.WAIT): S.WAITING for s in _WORKING},
     # Resuming goes back to the status before the pause (RequestState.paused_from).
     (S.WAITING, A.RESUME): S.WAITING,
+    # A repeat report the holder holds follows the main request (重复件合并).
+    **{(s, A.MERGE): S.MERGED for s in _HELD},
+    # Undoing a merge gives back the status the request had before (RequestState.apply).
+    (S.MERGED, A.UNMERGE): S.MERGED,
 }
 # Transitions whose target is the status the request had before, not a fixed one.
-RESTORES_PREVIOUS: frozenset[tuple[Status, Action]] = frozenset({(S.WAITING, A.RESUME)})
+RESTORES_PREVIOUS: frozenset[tuple[Status, Action]] = frozenset(
+    {(S.WAITING, A.RESUME), (S.MERGED, A.UNMERGE)}
+)
 
 
 class IllegalTransition(Exception):
@@ -147,15 +156,28 @@ class RequestState:
     # Helper units' tasks still open (协办): the lead cannot resolve while any is.
     open_co_tasks: int = 0
 
-    def apply(self, action: Action, *, handler_member_id: str | None = None) -> RequestState:
-        """The state after `action`; the version always grows by one."""
+    def apply(
+        self,
+        action: Action,
+        *,
+        handler_member_id: str | None = None,
+        restore: Status | None = None,
+    ) -> RequestState:
+        """The state after `action`; the version always grows by one.
+
+        `restore` is the status an unmerge gives back (the one the request was merged from).
+        """
         if action is Action.FEEDBACK and self.rated:
             raise IllegalTransition(self.status, action)
         if action is Action.RESOLVE and self.open_co_tasks:
             raise OpenCoTasks(self.status, self.open_co_tasks)
         status = next_status(self.status, action)
         paused_from = self.paused_from
-        if (self.status, action) in RESTORES_PREVIOUS:
+        if action is Action.UNMERGE:
+            if restore is None or restore not in _HELD:
+                raise IllegalTransition(self.status, action)
+            status = restore
+        elif (self.status, action) in RESTORES_PREVIOUS:
             status = self.paused_from or Status.ACCEPTED
             paused_from = None
         elif action is Action.WAIT:

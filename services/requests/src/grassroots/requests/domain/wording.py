@@ -15,6 +15,7 @@ STATUS_TEXT: dict[str, str] = {
     "dispatched": "已派至承办单位，等待签收",
     "returned": "承办单位已退回，正在重新派单",
     "waiting": "等待您补充材料或回复",
+    "merged": "已与相同诉求合并办理",
 }
 
 STEP_TEXT: dict[str, str] = {
@@ -43,6 +44,8 @@ STEP_TEXT: dict[str, str] = {
     "extension_requested": "承办单位申请延期办理",
     "chased": "已催办承办人员",
     "supervised": "上级党组织已督办",
+    "merge": "与相同诉求合并办理，进展随主诉求更新",
+    "unmerge": "已取消合并，单独办理",
 }
 
 

@@ -54,7 +54,7 @@ from grassroots.requests.entrypoints.schemas import (
     TrackStep,
     WaitIn,
 )
-from grassroots.requests.service import catalog, dispatching, handling
+from grassroots.requests.service import catalog, dispatching, handling, merging
 from grassroots.requests.service.clock import recompute_open_requests
 from grassroots.requests.service.context import RequestsContext
 
@@ -211,12 +211,19 @@ def request_out(
     due = as_utc(row["due_at"])
     return RequestOut(
         **{k: row[k] for k in _PLAIN_FIELDS},
+        lat=_coordinate(row.get("lat")),
+        long=_coordinate(row.get("long")),
+        duplicates=row.get("duplicates") or [],
         citizen=citizen,
         appointment=appointment,
         overdue=status in CLOCK_RUNNING and due < utcnow(),
         allowed_actions=[a.value for a in allowed_actions(status)],
         history=[HistoryEntry.model_validate(h) for h in history] if history is not None else None,
     )
+
+
+def _coordinate(value: str | None) -> float | None:
+    return None if value is None else float(value)
 
 
 _PLAIN_FIELDS = (
@@ -250,6 +257,8 @@ _PLAIN_FIELDS = (
     "sign_by",
     "extensions",
     "open_co_tasks",
+    "address",
+    "merged_into",
 )
 
 
@@ -268,6 +277,8 @@ def intake_from(body: RequestIn, channel: str) -> handling.Intake:
         appointment_start=body.appointment.start if body.appointment else None,
         appointment_end=body.appointment.end if body.appointment else None,
         address=body.address,
+        lat=None if body.lat is None else repr(body.lat),
+        long=None if body.long is None else repr(body.long),
         attributes=body.attributes,
     )
 
@@ -574,6 +585,13 @@ async def track_request(ctx: Ctx, tracking_code: str, request: Request) -> Track
 
 async def _track(ctx: RequestsContext, code: str) -> TrackOut:
     row, history, item = await handling.find_by_tracking_code(ctx, code)
+    # A merged request's citizen follows the main request: its progress, after their own steps.
+    followed = await merging.followed_request(ctx, row)
+    shown = row
+    if followed is not None:
+        shown, main_history = followed
+        merged_at = history[-1]["at"]
+        history = [*history, *(h for h in main_history if h["at"] > merged_at)]
     steps = [
         TrackStep(at=h["at"], status=h["to_status"], text=step_text(h["action"])) for h in history
     ]
@@ -582,14 +600,15 @@ async def _track(ctx: RequestsContext, code: str) -> TrackOut:
         tracking_code=row["tracking_code"],
         service_code=row["service_code"],
         service_name=item["name"],
-        status=row["status"],
-        status_text=STATUS_TEXT[row["status"]],
+        status=shown["status"],
+        status_text=STATUS_TEXT[shown["status"]],
         received_at=row["received_at"],
-        due_at=row["due_at"],
-        explanation=row["explanation"],
-        expected_by=row["expected_by"],
-        resolution=row["resolution"],
+        due_at=shown["due_at"],
+        explanation=shown["explanation"],
+        expected_by=shown["expected_by"],
+        resolution=shown["resolution"],
         rating=row["rating"],
+        merged=followed is not None,
         history=steps,
     )
 

@@ -11,16 +11,19 @@ import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from starlette.datastructures import UploadFile
 
 from grassroots.contracts.area import check_area_code, is_within
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.idempotency import REPLAYED_HEADER, AlreadyAnswered, KeyReused, StoredAnswer
 from grassroots.kit.problems import ProblemError
 from grassroots.requests.adapters.orm import catalog_items, requests
+from grassroots.requests.domain.attachments import Prepared
 from grassroots.requests.domain.machine import Status
 from grassroots.requests.entrypoints.http import idempotent_call
 from grassroots.requests.entrypoints.open311_schemas import (
@@ -31,7 +34,7 @@ from grassroots.requests.entrypoints.open311_schemas import (
     Open311ServiceRequest,
     answers,
 )
-from grassroots.requests.service import catalog, handling
+from grassroots.requests.service import attachments, catalog, handling
 from grassroots.requests.service.context import RequestsContext
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -229,7 +232,7 @@ async def create_request(request: Request, fmt: str) -> Response:
         if stored is not None:
             return _stored(fmt, stored)
         request.app.state.public_limiter.check(request.client.host if request.client else "unknown")
-        form = await request.form()
+        form = await request.form(max_files=1)
         county = _jurisdiction(_text(form, "jurisdiction_id"))
         code = _text(form, "service_code")
         if not code:
@@ -264,6 +267,13 @@ async def create_request(request: Request, fmt: str) -> Response:
         anonymous = not (name and phone)
         if anonymous and not item["allow_anonymous"]:
             raise Open311Error(400, "first_name, last_name and phone are required for this service")
+        media_url = _text(form, "media_url")
+        if media_url is not None and not _valid_media_url(media_url):
+            raise Open311Error(400, "media_url must be an http or https URL")
+        # A posted photo is checked and cleaned before anything is written.
+        media = await _media(ctx, form.get("media"))
+        if media is not None and media_url is not None:
+            raise Open311Error(400, "send either media or media_url, not both")
         intake = handling.Intake(
             service_code=code,
             area_code=area,
@@ -276,20 +286,27 @@ async def create_request(request: Request, fmt: str) -> Response:
             lat=lat,
             long=long_,
             attributes=attributes,
+            media_url=media_url,
         )
-        if call is None:
-            row = await handling.submit_request(ctx, intake, actor="open311")
-            return _answer(fmt, "service_requests", _created(row), status=201)
 
         def answer(row: dict[str, Any]) -> StoredAnswer:
             return StoredAnswer(201, json.dumps(_created(row), ensure_ascii=False))
 
-        try:
-            row = await handling.submit_request(
-                ctx, intake, actor="open311", idempotent=(call, answer)
+        if call is None:
+            row = await handling.submit_request(ctx, intake, actor="open311")
+        else:
+            try:
+                row = await handling.submit_request(
+                    ctx, intake, actor="open311", idempotent=(call, answer)
+                )
+            except AlreadyAnswered as first:
+                return _stored(fmt, first.answer)
+        if media is not None:
+            attached = await attachments.store_file(
+                ctx, row, media, uploaded_by="citizen", actor="open311"
             )
-        except AlreadyAnswered as first:
-            return _stored(fmt, first.answer)
+            url = f"{str(request.base_url).rstrip('/')}/open311/v2/media/{attached['id']}"
+            await attachments.set_media_url(ctx, row["id"], url)
         return _answer(fmt, "service_requests", _created(row), status=201)
 
     return await _guarded(fmt, work)
@@ -308,6 +325,25 @@ def _stored(fmt: str, answer: StoredAnswer) -> Response:
     replay = _answer(fmt, "service_requests", json.loads(answer.body), status=answer.status_code)
     replay.headers[REPLAYED_HEADER] = "true"
     return replay
+
+
+async def _media(ctx: RequestsContext, value: Any) -> Prepared | None:
+    if not isinstance(value, UploadFile):
+        return None
+    limit = ctx.settings.requests_attachment_max_bytes
+    data = await value.read(limit + 1)
+    await value.close()
+    if len(data) > limit:
+        raise Open311Error(413, f"media is larger than {limit} bytes")
+    try:
+        return await attachments.clean_file(data)
+    except ProblemError as exc:
+        raise Open311Error(400, f"media: {exc.detail}") from exc
+
+
+def _valid_media_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return len(value) <= 1000 and parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _text(form: Any, key: str) -> str | None:
@@ -348,7 +384,7 @@ def _request_body(row: dict[str, Any], service_name: str) -> dict[str, Any]:
         "zipcode": None,
         "lat": float(row["lat"]) if own and row["lat"] else None,
         "long": float(row["long"]) if own and row["long"] else None,
-        "media_url": None,
+        "media_url": row["media_url"] if own else None,
     }
 
 
@@ -447,3 +483,14 @@ async def get_request(
         return _answer(fmt, "service_requests", body)
 
     return await _guarded(fmt, work)
+
+
+@router.get("/media/{attachment_id}", responses={200: {"content": {"image/jpeg": {}}}})
+async def media(request: Request, attachment_id: str) -> Response:
+    """The photo an Open311 client posted (re-encoded, without EXIF): the request's media_url."""
+    stored = await attachments.open311_media(_ctx(request), attachment_id)
+    return Response(
+        stored.data,
+        media_type=stored.content_type,
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=3600"},
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.requests import Channel, Rating, ReturnReason
@@ -106,7 +106,15 @@ class RequestIn(BaseModel):
     door_to_door: bool | None = None
     appointment: Appointment | None = None
     address: str | None = Field(default=None, max_length=300)
+    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS-84 latitude")
+    long: float | None = Field(default=None, ge=-180, le=180, description="WGS-84 longitude")
     attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> RequestIn:
+        if (self.lat is None) != (self.long is None):
+            raise ValueError("lat and long come together")
+        return self
 
 
 class CitizenOut(BaseModel):
@@ -127,6 +135,13 @@ class HistoryEntry(BaseModel):
     org_unit_id: str
     note: str | None
     at: datetime
+
+
+class DuplicateOut(BaseModel):
+    """An open request that may be the same matter."""
+
+    id: str
+    similarity: float = Field(ge=0, le=1)
 
 
 class RequestOut(BaseModel):
@@ -168,7 +183,32 @@ class RequestOut(BaseModel):
     sign_by: datetime | None = None
     extensions: int = 0
     open_co_tasks: int = 0
+    lat: float | None = None
+    long: float | None = None
+    address: str | None = None
+    # Open requests proposed as the same matter when this one came in.
+    duplicates: list[DuplicateOut] = Field(default_factory=list)
+    merged_into: str | None = None
     history: list[HistoryEntry] | None = None
+
+
+class AttachmentOut(BaseModel):
+    """A stored attachment: its type is what its content shows, images re-encoded."""
+
+    id: str
+    content_type: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    uploaded_by: Literal["citizen", "staff"]
+    created_at: datetime
+    thumbnail: bool
+
+
+class MergeIn(BaseModel):
+    """The main request a repeat report joins."""
+
+    into: str = Field(min_length=1, max_length=36)
 
 
 class AssignIn(BaseModel):
@@ -281,6 +321,8 @@ class TrackOut(BaseModel):
     expected_by: datetime | None
     resolution: str | None
     rating: str | None
+    # True when this request was merged with the same matter: status and steps are the main one's.
+    merged: bool = False
     history: list[TrackStep]
 
 

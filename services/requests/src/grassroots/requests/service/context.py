@@ -15,6 +15,7 @@ from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.adapters.orm import calendar_days
+from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.domain.calendar import WorkCalendar
 
@@ -32,6 +33,7 @@ class RequestsContext:
     lookups: Lookups
     intake_writer: GroupCommit
     idempotency: IdempotencyKeys
+    storage: ObjectStorage
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.events.base import AggregateEvent
 from grassroots.contracts.events.requests import (
+    AttachmentAdded,
     CallbackRecorded,
     CoHandlerAdded,
     CoTaskDone,
@@ -24,6 +25,7 @@ from grassroots.contracts.events.requests import (
     RequestDispatched,
     RequestEscalated,
     RequestExplained,
+    RequestMerged,
     RequestOverdue,
     RequestReopened,
     RequestResolved,
@@ -32,6 +34,7 @@ from grassroots.contracts.events.requests import (
     RequestStarted,
     RequestSubmitted,
     RequestSupervised,
+    RequestUnmerged,
     RequestWaiting,
     ReturnDecided,
 )
@@ -64,6 +67,9 @@ EVENT_OF_ACTION: dict[str, type[AggregateEvent]] = {
     "chased": RequestChased,
     "supervised": RequestSupervised,
     "callback": CallbackRecorded,
+    "merge": RequestMerged,
+    "unmerge": RequestUnmerged,
+    "attachment_added": AttachmentAdded,
 }
 
 

@@ -24,6 +24,7 @@ from grassroots.kit.tables import outbox as outbox_table
 from grassroots.requests import metrics
 from grassroots.requests.adapters.orm import history, requests
 from grassroots.requests.domain.clock import SetDue, details_of
+from grassroots.requests.domain.duplicates import terms as duplicate_terms
 from grassroots.requests.domain.durations import parse_limit
 from grassroots.requests.domain.machine import (
     Action,
@@ -35,6 +36,7 @@ from grassroots.requests.domain.tracking import new_tracking_code
 from grassroots.requests.service.catalog import county_of, find_item, get_item_by_id
 from grassroots.requests.service.clock import clock_changes, replay_clock, start_clock
 from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.duplicates import propose_duplicates
 from grassroots.requests.service.events import emit, event_row
 from grassroots.requests.service.lookups import route_to_unit
 
@@ -61,6 +63,7 @@ class Intake:
     attributes: dict[str, Any] = field(default_factory=dict)
     visit_id: str | None = None
     public_name_consent: bool = False
+    media_url: str | None = None
 
 
 def _is_sqlite(session: AsyncSession) -> bool:
@@ -113,9 +116,12 @@ def prepare_intake(
     unit: OrgUnitView,
     *,
     actor: str,
+    now: datetime | None = None,
+    description_terms: list[int] | None = None,
+    duplicates: list[dict[str, Any]] | None = None,
 ) -> PreparedIntake:
     """Build the request routed to `unit`, its first history entry and its events."""
-    now = utcnow()
+    now = now or utcnow()
     request_id = str(uuid7())
     clock, clock_details = start_clock(ctx, now, parse_limit(item["time_limit"]), item["calendar"])
     row: dict[str, Any] = {
@@ -159,6 +165,11 @@ def prepare_intake(
         "updated_at": now,
         "open_co_tasks": 0,
         "extensions": 0,
+        "description_terms": description_terms,
+        "duplicates": duplicates or None,
+        "merged_into": None,
+        "merged_from_status": None,
+        "media_url": intake.media_url,
         **dict.fromkeys(
             (
                 "accepted_at",
@@ -229,7 +240,9 @@ async def take_in(
     check_intake(ctx, intake, item)
     assert item is not None
     unit = await route_to_unit(session, intake.area_code, item["handling_tier"])
-    prepared = prepare_intake(ctx, intake, item, unit, actor=actor)
+    prepared = prepare_intake(
+        ctx, intake, item, unit, actor=actor, description_terms=duplicate_terms(intake.description)
+    )
     for table, values in prepared.writes:
         await session.execute(insert(table), values)
     metrics.INTAKE.labels(intake.channel).inc()
@@ -255,8 +268,20 @@ async def submit_request(
     check_intake(ctx, intake, item)
     assert item is not None
     unit = await ctx.lookups.route(intake.area_code, item["handling_tier"])
+    now = utcnow()
+    terms = duplicate_terms(intake.description)
+    found = await propose_duplicates(ctx, intake.area_code, item["code"], terms, now)
     for _attempt in range(3):
-        prepared = prepare_intake(ctx, intake, item, unit, actor=actor)
+        prepared = prepare_intake(
+            ctx,
+            intake,
+            item,
+            unit,
+            actor=actor,
+            now=now,
+            description_terms=terms,
+            duplicates=found,
+        )
         writes = list(prepared.writes)
         if idempotent is not None:
             call, answer = idempotent
@@ -355,12 +380,13 @@ async def apply_transition(
     details: dict[str, Any] | None = None,
     history_action: str | None = None,
     now: datetime | None = None,
+    restore: Status | None = None,
 ) -> dict[str, Any]:
     """Apply `action` to `row` via the state machine; write, record history and emit its event."""
     now = now or utcnow()
     before = state_of(row)
     try:
-        after = before.apply(action, handler_member_id=handler_member_id)
+        after = before.apply(action, handler_member_id=handler_member_id, restore=restore)
     except IllegalTransition as exc:
         raise Conflict(
             str(exc), type_="https://grassroots.example.org/problems/illegal-transition"
