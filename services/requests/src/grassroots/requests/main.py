@@ -14,6 +14,7 @@ from grassroots.contracts.envelope import CloudEvent
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.groupcommit import GroupCommit
+from grassroots.kit.limits import RateLimiter
 from grassroots.kit.messaging import EventHandler
 from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.resealing import SealedColumn
@@ -24,7 +25,6 @@ from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.entrypoints import open311, visits
 from grassroots.requests.entrypoints.http import routers
-from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.lookups import Lookups
 from grassroots.requests.service.members import members_consumer
@@ -80,10 +80,17 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.requests = ctx
     app.state.public_limiter = RateLimiter(
-        settings.requests_public_burst, settings.requests_public_per_minute
+        runtime.db,
+        "requests.intake",
+        burst=settings.requests_public_burst,
+        per_minute=settings.requests_public_per_minute,
     )
     app.state.lookup_limiter = RateLimiter(
-        settings.requests_lookup_burst, settings.requests_lookup_per_minute, what="look-ups"
+        runtime.db,
+        "requests.lookup",
+        burst=settings.requests_lookup_burst,
+        per_minute=settings.requests_lookup_per_minute,
+        what="look-ups",
     )
     return app
 

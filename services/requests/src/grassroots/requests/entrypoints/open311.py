@@ -18,6 +18,7 @@ from sqlalchemy import select
 from grassroots.contracts.area import check_area_code, is_within
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.problems import ProblemError
+from grassroots.kit.proxies import client_address
 from grassroots.requests.adapters.orm import catalog_items, requests
 from grassroots.requests.domain.machine import Status
 from grassroots.requests.service import catalog, handling
@@ -205,7 +206,7 @@ async def create_request(request: Request, fmt: str) -> Response:
 
     async def work() -> Response:
         ctx = _ctx(request)
-        request.app.state.public_limiter.check(request.client.host if request.client else "unknown")
+        await request.app.state.public_limiter.check(client_address(request))
         form = await request.form()
         county = _jurisdiction(_text(form, "jurisdiction_id"))
         code = _text(form, "service_code")
