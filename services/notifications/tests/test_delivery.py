@@ -283,7 +283,7 @@ async def test_an_opted_out_channel_is_skipped_but_a_critical_rule_goes_out(
     async with start_notifications() as svc:
         await svc.contacts_stored(1)
         answer = await svc.client.put(
-            f"/v1/preferences/{CITIZEN}", json={"opted_out": ["sms"]}, headers=h.STAFF
+            f"/v1/preferences/{CITIZEN}", json={"opted_out": ["sms"]}, headers=auth()
         )
         assert answer.status_code == 200
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)

@@ -21,6 +21,7 @@ from grassroots.kit import context, metrics
 from grassroots.kit.bodylimit import BodyLimitMiddleware
 from grassroots.kit.db import Database
 from grassroots.kit.failures import FailureMiddleware
+from grassroots.kit.guards import install_guard
 from grassroots.kit.messaging import (
     AnyConsumerSpec,
     EventConsumers,
@@ -231,6 +232,7 @@ def create_app(
     app.state.runtime = runtime
     use_cursor_secret(runtime.settings.cursor_key)
     install_problem_handlers(app)
+    install_guard(app)
     # Outermost last: correlation id, then the failure shell, then the body count.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(FailureMiddleware)

@@ -93,14 +93,15 @@ def _verify(secret: str, token: str) -> tuple[Principal, float]:
     except jwt.ExpiredSignatureError as exc:
         raise _unauthorized("token expired") from exc
     except jwt.PyJWTError as exc:
-        raise _unauthorized(f"invalid token: {exc}") from exc
+        # The decoder's own words (which check failed, on which segment) help only a forger.
+        raise _unauthorized("invalid token") from exc
     role, org = claims.get("role"), claims.get("org")
     if role not in ROLE_RANK:
-        raise _unauthorized(f"invalid token: unknown role {role!r}")
+        raise _unauthorized("invalid token: unknown role")
     try:
         check_area_code(str(org))
     except ValueError as exc:
-        raise _unauthorized(f"invalid token: org claim: {exc}") from exc
+        raise _unauthorized("invalid token: org claim is not an area code") from exc
     return Principal(sub=str(claims["sub"]), role=role, org=str(org)), float(claims["exp"])
 
 
