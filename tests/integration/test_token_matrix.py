@@ -93,7 +93,7 @@ def identities() -> dict[str, dict[str, str]]:
     return {
         "no token": {},
         "forged signature": {"Authorization": f"Bearer {forged}"},
-        "alg none": {"Authorization": f"Bearer {jwt.encode(claims, None, algorithm='none')}"},
+        "alg none": {"Authorization": f"Bearer {jwt.encode(claims, '', algorithm='none')}"},
         "expired": {
             "Authorization": "Bearer "
             + issue_token(

@@ -14,8 +14,8 @@ from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events import members as m
 from grassroots.contracts.events import requests as r
 from grassroots.contracts.events.base import EventData
+from grassroots.contracts.timezone import platform_zone
 from grassroots.evaluation.adapters.orm import members, point_items, request_facts
-from grassroots.evaluation.domain.periods import LOCAL_TZ
 from grassroots.evaluation.main import SPEC
 from grassroots.kit.messaging import ensure_streams
 from grassroots.kit.tables import org_units
@@ -27,6 +27,8 @@ from grassroots.kit.testing.services import (
     eventually,
     run_service,
 )
+
+LOCAL_TZ = platform_zone()
 
 pytestmark = pytest.mark.component
 

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grassroots.evaluation.domain.periods import LOCAL_TZ, Period, PeriodError, month_key
+from grassroots.contracts.timezone import platform_zone
+from grassroots.evaluation.domain.periods import Period, PeriodError, month_key
+
+LOCAL_TZ = platform_zone()
 
 
 def test_a_request_received_on_the_last_second_of_a_month_counts_in_that_month() -> None:

@@ -26,6 +26,7 @@ from grassroots.contracts.events import members as m
 from grassroots.contracts.events import requests as r
 from grassroots.contracts.events.base import EventData
 from grassroots.contracts.streams import REQUESTS
+from grassroots.contracts.timezone import platform_zone
 from grassroots.evaluation.adapters.orm import (
     READ_MODELS,
     UNIT_MONTH_COUNTS,
@@ -35,7 +36,6 @@ from grassroots.evaluation.adapters.orm import (
 )
 from grassroots.evaluation.domain.facts import RATINGS, fold
 from grassroots.evaluation.domain.indicators import count_requests
-from grassroots.evaluation.domain.periods import LOCAL_TZ
 from grassroots.evaluation.main import SPEC
 from grassroots.evaluation.service.rebuild import rebuild
 from grassroots.kit.messaging import ensure_streams
@@ -48,6 +48,8 @@ from grassroots.kit.testing.services import (
     eventually,
     run_service,
 )
+
+LOCAL_TZ = platform_zone()
 
 pytestmark = pytest.mark.component
 

@@ -102,9 +102,9 @@ async def test_the_sms_sink_shows_an_admin_their_own_area_only(
 
 
 async def test_the_sms_sink_exists_only_in_development(start_notifications: Any) -> None:
-    production = settings_for_tests(NotificationsSettings, env="test").model_copy(
-        update={"env": "production"}
-    )
+    production: NotificationsSettings = settings_for_tests(
+        NotificationsSettings, env="test"
+    ).model_copy(update={"env": "production"})  # type: ignore[assignment]
     assert not production.dev_sms_sink_mounted
     assert production.sms_gateway_url() is None
     async with start_notifications(notifications_dev_sms_sink=False) as svc:

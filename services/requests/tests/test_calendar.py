@@ -8,13 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from grassroots.requests.domain.calendar import CHINA, WorkCalendar, due_at
+from grassroots.contracts.timezone import platform_zone
+from grassroots.requests.domain.calendar import WorkCalendar, due_at
 from grassroots.requests.domain.durations import parse_limit
 from grassroots.requests.domain.tracking import (
     ALPHABET,
     new_tracking_code,
     normalise_tracking_code,
 )
+
+CHINA = platform_zone()
 
 
 def local(year: int, month: int, day: int, hour: int = 0) -> datetime:

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,6 +48,7 @@ class Runtime:
         self.service = settings.SERVICE
         self.db = Database(settings.database_url, pre_ping=settings.db_pool_pre_ping)
         self.outbox = Outbox(source=f"/grassroots/{settings.SERVICE}")
+        metrics.initialise_service(self.service)
         self.broker = build_broker(settings)
         self.consumers = EventConsumers(settings, self.db, self.broker)
         if settings.run_consumers:
@@ -227,7 +229,8 @@ def create_app(
             yield
         await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # Docs assets come from the service itself: county intranets have no CDN.
+    app = FastAPIOffline(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = runtime.settings
     app.state.runtime = runtime
     use_cursor_secret(runtime.settings.cursor_key)

@@ -181,6 +181,7 @@ class EventConsumers:
     def add(self, spec: AnyConsumerSpec) -> None:
         """Subscribe `spec` as a durable pull consumer narrowed by the area filter."""
         self.specs.append(spec)
+        metrics.initialise_consumer(self.service, spec.name)
         if isinstance(spec, BatchConsumerSpec):
             self.batch_consumers.append(BatchConsumer(self, spec))
             return

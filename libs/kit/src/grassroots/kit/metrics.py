@@ -64,3 +64,14 @@ GROUP_COMMIT_SECONDS = Histogram(
     ["writer"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+
+
+def initialise_consumer(service: str, consumer: str) -> None:
+    """Create a consumer's alerted-on series at zero, so `increase()` sees the first event."""
+    for counter in (EVENTS_FAILED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE):
+        counter.labels(service, consumer)
+
+
+def initialise_service(service: str) -> None:
+    """Create a service's alerted-on series at zero before the first event is published."""
+    EVENTS_PUBLISHED.labels(service)

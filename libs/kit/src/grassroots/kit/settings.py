@@ -6,11 +6,13 @@ import ipaddress
 from pathlib import Path
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from grassroots.contracts.area import filter_prefix
+from grassroots.contracts.timezone import DEFAULT_TIME_ZONE
 
 DEV_JWT_SECRET = "grassroots-development-secret-change-me"  # noqa: S105 (refused in production)
 
@@ -58,6 +60,8 @@ class ServiceSettings(BaseSettings):
     # act for in X-Forwarded-For; empty: nobody.
     forwarding_clients: str = ""
     area_filter: str = ""
+    # Read through grassroots.kit.clock wherever a date people mean is needed; checked here.
+    time_zone: str = DEFAULT_TIME_ZONE
     log_level: str = "INFO"
     log_json: bool = True
     var_dir: Path = Path("var")
@@ -86,6 +90,15 @@ class ServiceSettings(BaseSettings):
     def _valid_networks(cls, value: str) -> str:
         for part in _split(value):
             ipaddress.ip_network(part, strict=False)
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"GR_TIME_ZONE {value!r} is no IANA time zone") from exc
         return value
 
     @model_validator(mode="after")

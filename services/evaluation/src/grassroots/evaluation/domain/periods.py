@@ -1,13 +1,13 @@
-"""Evaluation periods (YYYY-MM, YYYY-Qn, YYYY) with boundaries in China's local time."""
+"""Evaluation periods (YYYY-MM, YYYY-Qn, YYYY) with boundaries in the platform's time zone."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from grassroots.contracts.timezone import platform_zone
+
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])))?$")
 
 
@@ -63,15 +63,15 @@ class Period:
     def start(self) -> datetime:
         """First instant of the period (local midnight, timezone-aware)."""
         first = int(self.months[0][5:])
-        return datetime(self.year, first, 1, tzinfo=LOCAL_TZ)
+        return datetime(self.year, first, 1, tzinfo=platform_zone())
 
     @property
     def end(self) -> datetime:
         """First instant after the period."""
         last = int(self.months[-1][5:])
         if last == 12:
-            return datetime(self.year + 1, 1, 1, tzinfo=LOCAL_TZ)
-        return datetime(self.year, last + 1, 1, tzinfo=LOCAL_TZ)
+            return datetime(self.year + 1, 1, 1, tzinfo=platform_zone())
+        return datetime(self.year, last + 1, 1, tzinfo=platform_zone())
 
     def contains(self, moment: datetime) -> bool:
         """True when `moment` (timezone-aware) falls inside the period."""
@@ -84,10 +84,10 @@ class Period:
 
 
 def month_key(moment: datetime) -> str:
-    """The local (Asia/Shanghai) month `YYYY-MM` an aware instant falls in."""
+    """The month (in the platform's time zone) `YYYY-MM` an aware instant falls in."""
     if moment.tzinfo is None:
         raise ValueError("a timezone-aware datetime is required")
-    local = moment.astimezone(LOCAL_TZ)
+    local = moment.astimezone(platform_zone())
     return f"{local.year}-{local.month:02d}"
 
 

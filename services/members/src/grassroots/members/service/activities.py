@@ -18,6 +18,7 @@ from grassroots.contracts.events.members import (
     MemberReturned,
     PostClaimed,
 )
+from grassroots.kit import clock
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import Conflict, Forbidden, Invalid
@@ -129,7 +130,7 @@ async def flow_out(
     row, area = await require_active_member(session, principal, member_id, "cadre")
     if row.floating:
         raise Conflict("the member is already floating; record the return first")
-    today = utcnow().date()
+    today = clock.today()
     if body.expected_return is not None and body.expected_return < today:
         raise Invalid("expected_return", "lies in the past")
     spell_id = str(uuid7())
@@ -169,7 +170,7 @@ async def flow_return(
     await session.execute(
         update(floating_spells)
         .where(floating_spells.c.member_id == member_id, floating_spells.c.returned_on.is_(None))
-        .values(returned_on=body.on or utcnow().date())
+        .values(returned_on=body.on or clock.today())
     )
     new = await save_member(session, member_id, {"floating": False, "lost_contact": False})
     event = MemberReturned(
@@ -349,7 +350,7 @@ async def publish_commitment(
 ) -> CommitmentOut:
     """Publish a public commitment (党员公开承诺)."""
     _, area = await _actor_member(session, principal, member_id)
-    if body.due is not None and body.due < utcnow().date():
+    if body.due is not None and body.due < clock.today():
         raise Invalid("due", "lies in the past")
     values = {
         "id": str(uuid7()),

@@ -16,8 +16,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from grassroots.kit import clock
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import utcnow
 from grassroots.kit.db import Database
 from grassroots.kit.problems import Invalid
 from grassroots.kit.sealing import KeyRing
@@ -144,7 +144,7 @@ async def import_members(
         keys=tuple(sorted(keys.items())),
         active_key_id=active_key_id,
         index_key=index_key,
-        today=utcnow().date(),
+        today=clock.today(),
     )
     outcome = _Outcome()
     # Rows are checked and written a slice at a time, all in the caller's one transaction,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.events.members import MemberExited
+from grassroots.kit import clock
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import Conflict
@@ -55,7 +56,7 @@ async def change_stage(
 ) -> MemberOut:
     """Advance a member one stage (minimum durations enforced) or extend a probation once."""
     row, area = await require_active_member(session, principal, member_id, "org_admin")
-    today = utcnow().date()
+    today = clock.today()
     on = body.on or today
     if on > today:
         raise Conflict("a stage change cannot be dated in the future")
@@ -103,7 +104,7 @@ async def exit_member(
         {
             "status": "exited",
             "exit_reason": closed.exit_reason,
-            "exited_on": body.on or utcnow().date(),
+            "exited_on": body.on or clock.today(),
         },
     )
     exited = MemberExited(

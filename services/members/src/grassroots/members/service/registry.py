@@ -12,6 +12,7 @@ from uuid6 import uuid7
 
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.members import MemberExited, MemberRegistered
+from grassroots.kit import clock
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.masking import mask_phone
@@ -297,7 +298,7 @@ async def register_member(
     if not unit.area_code.startswith(deps.deployment_prefix):
         raise Forbidden(f"this deployment serves areas {deps.deployment_prefix}… only")
     aliases = await aliases_for(session, county_of(unit.area_code))
-    values, phone, errors = prepare_member(body, aliases, utcnow().date())
+    values, phone, errors = prepare_member(body, aliases, clock.today())
     if errors:
         raise invalid(errors)
     member_id = str(uuid7())
@@ -591,7 +592,7 @@ async def erase_member(
             "residence_area": None,
             "status": "erased",
             "exit_reason": row.exit_reason or "other",
-            "exited_on": row.exited_on or utcnow().date(),
+            "exited_on": row.exited_on or clock.today(),
         },
     )
     await session.execute(delete(member_skills).where(member_skills.c.member_id == member_id))

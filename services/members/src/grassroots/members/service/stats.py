@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grassroots.kit import clock
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import utcnow
 from grassroots.members.adapters.orm import members, org_units
 from grassroots.members.domain.structure import Cell, band_cutoffs, summarise
 from grassroots.members.service.shared import load_unit
@@ -39,7 +39,7 @@ async def structure(
     principal.require_role("viewer")
     unit = await load_unit(session, org_unit_id, field="org_unit")
     principal.require_area(unit.area_code)
-    day = as_of or utcnow().date()
+    day = as_of or clock.today()
     cutoffs = band_cutoffs(day)
     # Oldest band first, so each birth date takes the highest band whose cutoff it meets.
     band = case(

@@ -14,9 +14,9 @@ import logging
 from sqlalchemy import select
 
 from grassroots.contracts.area import ROOT_AREA
+from grassroots.kit import clock
 from grassroots.kit.app import Runtime
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import ProblemError
 from grassroots.members.adapters.orm import transfers
 from grassroots.members.service.shared import Deps
@@ -30,7 +30,7 @@ NOTE = "closed automatically: the letter's validity ran out"
 
 async def expire_overdue_letters(runtime: Runtime, deps: Deps, *, limit: int = 500) -> int:
     """Close every issued letter whose validity ended before today; how many were closed."""
-    today = utcnow().date()
+    today = clock.today()
     async with runtime.db.read_only() as session:
         due = (
             await session.scalars(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from uuid6 import uuid7
 
 from grassroots.contracts.events.members import MemberTransferred, TransferStatusChanged
+from grassroots.kit import clock
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import Conflict, Forbidden, NotFound
@@ -95,7 +96,7 @@ async def issue_transfer(
     )
     if open_letter:
         raise Conflict(f"the member already has an open transfer letter ({open_letter})")
-    today = utcnow().date()
+    today = clock.today()
     try:
         letter = machine.issue_letter(member.org_unit_id, body.to_org_unit_id, today)
     except machine.TransferConflict as exc:
@@ -151,7 +152,7 @@ async def decide_transfer(
     if not principal.covers(deciding_side.area_code):
         side = "sending" if by_sender else "receiving"
         raise Forbidden(f"only the {side} organisation may {action} this letter")
-    today = utcnow().date()
+    today = clock.today()
     try:
         letter = machine.apply_action(_letter(row), action, today)
     except machine.TransferConflict as exc:
@@ -221,7 +222,7 @@ async def get_transfer(
     receiver = await load_unit(session, row.to_org_unit_id)
     if not (principal.covers(sender.area_code) or principal.covers(receiver.area_code)):
         raise Forbidden("the letter is outside this token's scope")
-    return transfer_out(row, utcnow().date())
+    return transfer_out(row, clock.today())
 
 
 async def list_transfers(
@@ -247,7 +248,7 @@ async def list_transfers(
     incoming = receiver.c.area_code.startswith(prefix)
     scope = {"incoming": incoming, "outgoing": outgoing, "any": or_(incoming, outgoing)}[direction]
     query = query.where(scope)
-    today = utcnow().date()
+    today = clock.today()
     if overdue:
         query = query.where(and_(transfers.c.status == "issued", transfers.c.valid_until < today))
     elif status is not None:

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from grassroots.contracts.timezone import platform_zone
+
 log = logging.getLogger(__name__)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 CalendarKind = Literal["workdays", "natural"]
 
 
@@ -73,18 +74,19 @@ def due_at(
     limit: timedelta,
     kind: CalendarKind,
     calendar: WorkCalendar,
-    zone: ZoneInfo = CHINA,
+    zone: ZoneInfo | None = None,
 ) -> datetime:
     """When a limit that starts at `received_at` runs out, in UTC.
 
-    On `workdays` the clock runs only on working days (local dates in `zone`): P5D is five
-    working days, PT4H four hours of working days; a request received on a rest day starts
-    counting at the start of the next working day.
+    On `workdays` the clock runs only on working days (local dates in `zone`, by default the
+    platform's): P5D is five working days, PT4H four hours of working days; a request received
+    on a rest day starts counting at the start of the next working day.
     """
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
     if kind == "natural":
         return received_at + limit
+    zone = zone or platform_zone()
     cursor = received_at.astimezone(zone)
     if not calendar.is_workday(cursor.date()):
         cursor = _start_of(calendar.next_workday(cursor.date()), zone)

@@ -12,11 +12,11 @@ from uuid6 import uuid7
 
 from grassroots.contracts.area import area_prefix
 from grassroots.contracts.events.requests import VisitLogged
+from grassroots.contracts.timezone import platform_zone
 from grassroots.kit.clock import utcnow
 from grassroots.kit.orgtree import OrgUnitView, unit_serving
 from grassroots.kit.problems import Invalid, ProblemError
 from grassroots.requests.adapters.orm import requests, visits
-from grassroots.requests.domain.calendar import CHINA
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import Intake, take_in
 
@@ -70,7 +70,7 @@ async def log_visit(ctx: RequestsContext, visit: VisitInput, *, actor: str) -> d
                     visit.household, record_id=visit_id, field="household"
                 ),
                 notes_enc=ctx.cipher.encrypt(visit.notes, record_id=visit_id, field="notes"),
-                month=visited_at.astimezone(CHINA).strftime("%Y-%m"),
+                month=visited_at.astimezone(platform_zone()).strftime("%Y-%m"),
                 visited_at=visited_at,
                 problem_request_ids=request_ids,
                 created_by=actor,
