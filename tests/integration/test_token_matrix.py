@@ -70,7 +70,11 @@ ANONYMOUS = {
 }
 DECODER_WORDS = re.compile(r"(?i)signature|segments|algorithm|padding|decod|utf-8|json")
 # Write operations a viewer may call: on their own things only.
-VIEWER_WRITES = {"POST /v1/inbox/{notification_id}/read"}
+VIEWER_WRITES = {
+    "POST /v1/inbox/{notification_id}/read",
+    # Mass raters (群众评议) score with a viewer's token; the route refuses them other parts.
+    "POST /v1/evaluations/{review_id}/{part}",
+}
 # Reads the same for every area (the platform's working-day calendar).
 PLATFORM_WIDE = {"GET /v1/calendar/{year}"}
 
@@ -242,3 +246,44 @@ async def test_token_matrix_over_every_operation(running: dict[str, RunningServi
                         leaks.append(f"{name} {operation} [{identity}]: 401 shows the decoder")
     print(f"token matrix: {operations} operations, {len(cases)} cases, {len(leaks)} findings")
     assert not leaks, f"{len(leaks)} findings:\n" + "\n".join(leaks)
+
+
+HOSTILE_CURSORS = [
+    "",
+    "garbage!!",
+    "W1tbW1tbW1tbW1tbW10",  # unsigned nested JSON, as cursors used to be
+    "eyJpZCI6IngifQ",  # unsigned {"id": "x"}
+    "WzEsMl0",  # unsigned [1, 2]
+    "1" * 400,
+    "eyJpZCI6IngifQ.AAAAAAAAAAAAAAAAAAAAAA",  # a forged signature
+]
+
+
+async def test_hostile_cursors_are_a_422_naming_cursor_on_every_list(
+    running: dict[str, RunningService],
+) -> None:
+    known = await seed(running["members"])
+    lists = 0
+    wrong: list[str] = []
+    for name, service in running.items():
+        for path, item in service.app.openapi()["paths"].items():
+            op = item.get("get")
+            parameters = [*item.get("parameters", []), *(op or {}).get("parameters", [])]
+            if op is None or not any(
+                p["in"] == "query" and p["name"] == "cursor" for p in parameters
+            ):
+                continue
+            lists += 1
+            url = fill_path(path, parameters, known)
+            for cursor in HOSTILE_CURSORS:
+                response = await service.client.get(
+                    url, params={**query_of(parameters), "cursor": cursor}, headers=auth()
+                )
+                fields = [e.get("field") for e in response.json().get("errors", [])]
+                if response.status_code != 422 or "cursor" not in fields:
+                    wrong.append(
+                        f"{name} GET {path} cursor={cursor[:12]!r}: {response.status_code}"
+                    )
+    print(f"hostile cursors: {lists} list operations, {len(wrong)} findings")
+    assert lists >= 20
+    assert not wrong, "\n".join(wrong)

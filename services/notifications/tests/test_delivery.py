@@ -394,7 +394,7 @@ async def test_an_english_speaker_gets_the_english_template(
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T9")
     async with start_notifications() as svc:
         await svc.contacts_stored(1)
-        await svc.client.put(f"/v1/preferences/{CITIZEN}", json={"locale": "en"}, headers=h.STAFF)
+        await svc.client.put(f"/v1/preferences/{CITIZEN}", json={"locale": "en"}, headers=auth())
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
         async def sent() -> bool:
