@@ -24,6 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"members": 8001, "requests": 8002, "notifications": 8003, "evaluation": 8004}
 
 
+def die_with_parent() -> None:
+    """Ask Linux to SIGTERM this child when `make run` dies, even by SIGKILL (no orphans)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def say(message: str) -> None:
     """Progress for the person at the terminal."""
     print(f"[grassroots] {message}", flush=True)
@@ -83,7 +92,12 @@ class Platform:
         """Start a child in its own session (we, not the terminal, decide when it stops)."""
         handle = log.open("ab")
         process = subprocess.Popen(
-            command, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         self.processes.append((name, process))
 

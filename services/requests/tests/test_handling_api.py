@@ -189,7 +189,7 @@ async def test_reopening_after_an_unsatisfied_rating(service: RunningService) ->
     detail = (await service.client.get(f"/v1/requests/{rid}", headers=VILLAGE_CADRE)).json()
     assert [h["action"] for h in detail["history"]][-2:] == ["feedback", "reopen"]
     assert detail["rating"] is None and detail["status"] == "reopened"
-    assert detail["allowed_actions"] == ["accept", "escalate"]
+    assert detail["allowed_actions"] == ["accept", "escalate", "dispatch"]
     again = await act(service, rid, "accept", VILLAGE_CADRE)
     assert again.json()["status"] == "accepted"
 

@@ -7,10 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grassroots.requests.domain.machine import (
+    CLOCK_RUNNING,
     OPEN_STATUSES,
+    RESTORES_PREVIOUS,
     TRANSITIONS,
     Action,
     IllegalTransition,
+    OpenCoTasks,
     RequestState,
     Status,
     allowed_actions,
@@ -47,6 +50,26 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.RESOLVED, A.REOPEN): S.REOPENED,
     (S.CLOSED, A.REOPEN): S.REOPENED,
     (S.RESOLVED, A.CLOSE): S.CLOSED,
+    # Dispatch and return (派单, 退单).
+    (S.DISPATCHED, A.ACCEPT): S.ACCEPTED,
+    (S.DISPATCHED, A.ESCALATE): S.ESCALATED,
+    (S.RETURNED, A.ESCALATE): S.ESCALATED,
+    (S.SUBMITTED, A.DISPATCH): S.DISPATCHED,
+    (S.ESCALATED, A.DISPATCH): S.DISPATCHED,
+    (S.REOPENED, A.DISPATCH): S.DISPATCHED,
+    (S.ACCEPTED, A.DISPATCH): S.DISPATCHED,
+    (S.ASSIGNED, A.DISPATCH): S.DISPATCHED,
+    (S.IN_PROGRESS, A.DISPATCH): S.DISPATCHED,
+    (S.EXPLAINED, A.DISPATCH): S.DISPATCHED,
+    (S.DISPATCHED, A.RETURN): S.RETURNED,
+    (S.RETURNED, A.UPHOLD_RETURN): S.ACCEPTED,
+    (S.RETURNED, A.REJECT_RETURN): S.ACCEPTED,
+    # Waiting for the citizen: from any working status; resume goes back (see below).
+    (S.ACCEPTED, A.WAIT): S.WAITING,
+    (S.ASSIGNED, A.WAIT): S.WAITING,
+    (S.IN_PROGRESS, A.WAIT): S.WAITING,
+    (S.EXPLAINED, A.WAIT): S.WAITING,
+    (S.WAITING, A.RESUME): S.WAITING,
 }
 ALL_PAIRS = [(s, a) for s in Status for a in Action]
 
@@ -57,9 +80,12 @@ def test_the_table_is_exactly_the_workflow() -> None:
 
 @pytest.mark.parametrize(("status", "action"), sorted(EXPECTED, key=str))
 def test_every_allowed_transition(status: Status, action: Action) -> None:
-    state = RequestState(status=status, version=3)
+    state = RequestState(status=status, version=3, paused_from=S.IN_PROGRESS)
     after = state.apply(action, handler_member_id="m-1")
-    assert after.status is EXPECTED[(status, action)]
+    expected = (
+        S.IN_PROGRESS if (status, action) in RESTORES_PREVIOUS else EXPECTED[(status, action)]
+    )
+    assert after.status is expected
     assert after.version == 4
 
 
@@ -91,9 +117,64 @@ def test_closed_is_final_except_for_reopening() -> None:
     assert allowed_actions(S.CLOSED) == [A.REOPEN]
 
 
-def test_every_open_status_can_escalate_and_nothing_closed_can() -> None:
+def test_every_status_whose_clock_runs_can_escalate_and_nothing_else_can() -> None:
     for status in Status:
-        assert (A.ESCALATE in allowed_actions(status)) == (status in OPEN_STATUSES)
+        assert (A.ESCALATE in allowed_actions(status)) == (status in CLOCK_RUNNING)
+
+
+def test_only_waiting_stops_the_clock_of_an_open_request() -> None:
+    assert {S.WAITING} == OPEN_STATUSES - CLOCK_RUNNING
+
+
+@pytest.mark.parametrize("status", [S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS, S.EXPLAINED])
+def test_resume_goes_back_to_the_status_before_the_pause(status: Status) -> None:
+    waiting = RequestState(status=status, version=1, handler_member_id="m-1").apply(A.WAIT)
+    assert waiting.status is S.WAITING
+    assert waiting.paused_from is status
+    resumed = waiting.apply(A.RESUME)
+    assert resumed.status is status
+    assert resumed.paused_from is None
+    assert resumed.handler_member_id == "m-1"
+
+
+def test_a_waiting_request_cannot_be_worked_resolved_or_escalated() -> None:
+    assert allowed_actions(S.WAITING) == [A.RESUME]
+
+
+def test_a_dispatched_request_is_signed_for_returned_or_escalated_only() -> None:
+    assert set(allowed_actions(S.DISPATCHED)) == {A.ACCEPT, A.RETURN, A.ESCALATE}
+
+
+def test_a_returned_request_waits_for_the_dispatchers_decision() -> None:
+    assert set(allowed_actions(S.RETURNED)) == {A.UPHOLD_RETURN, A.REJECT_RETURN, A.ESCALATE}
+
+
+def test_dispatch_and_an_upheld_return_leave_the_next_holder_to_name_a_handler() -> None:
+    handled = RequestState(status=S.IN_PROGRESS, version=1, handler_member_id="m-1")
+    dispatched = handled.apply(A.DISPATCH)
+    assert dispatched.handler_member_id is None
+    back = dispatched.apply(A.RETURN).apply(A.UPHOLD_RETURN)
+    assert back.status is S.ACCEPTED
+    assert back.handler_member_id is None
+
+
+@pytest.mark.parametrize("status", [S.IN_PROGRESS, S.EXPLAINED])
+def test_an_open_helper_task_blocks_resolving(status: Status) -> None:
+    state = RequestState(status=status, version=1, open_co_tasks=1)
+    with pytest.raises(OpenCoTasks):
+        state.apply(A.RESOLVE)
+    assert RequestState(status=status, version=1).apply(A.RESOLVE).status is S.RESOLVED
+
+
+@given(st.integers(min_value=1, max_value=20), st.sampled_from(list(Status)))
+def test_open_helper_tasks_allow_every_action_but_resolve(open_tasks: int, status: Status) -> None:
+    state = RequestState(status=status, version=1, open_co_tasks=open_tasks)
+    for action in allowed_actions(status):
+        if action is A.RESOLVE:
+            with pytest.raises(OpenCoTasks):
+                state.apply(action)
+        else:
+            assert state.apply(action).version == 2
 
 
 @given(st.lists(st.sampled_from(list(Action)), max_size=60), st.sampled_from(list(Status)))
@@ -101,6 +182,7 @@ def test_random_action_sequences_stay_defined_and_versions_grow(
     actions: list[Action], start: Status
 ) -> None:
     state = RequestState(status=start, version=1)
+    pauses = 0
     for action in actions:
         before = state
         try:
@@ -111,3 +193,7 @@ def test_random_action_sequences_stay_defined_and_versions_grow(
         assert state.status in set(Status)
         assert state.version == before.version + 1
         assert (before.status, action) in TRANSITIONS
+        # Only a waiting request remembers where it paused, and it never waits twice over.
+        assert (state.paused_from is not None) == (state.status is S.WAITING)
+        assert state.paused_from is not S.WAITING
+        pauses += action is A.WAIT

@@ -39,3 +39,9 @@ class RequestsSettings(ServiceSettings):
     requests_run_scanner: bool = True
     # How long intake keeps a catalogue item or a route it looked up (0: not at all).
     requests_lookup_cache_seconds: float = Field(default=5.0, ge=0)
+    # 催办: the handler and the unit's supervisor are reminded when this share of a limit is used.
+    requests_chase_fraction: float = Field(default=0.8, gt=0, lt=1)
+    # 签收: a dispatched request is signed for or returned within this much working time.
+    requests_sign_for_hours: float = Field(default=2.0, gt=0)
+    # Waiting for the citizen ends by itself after this many working days.
+    requests_max_wait_days: float = Field(default=5.0, gt=0)

@@ -23,7 +23,7 @@ from grassroots.kit.settings import ServiceSettings
 from grassroots.requests.adapters import orm
 from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.config import RequestsSettings
-from grassroots.requests.entrypoints import open311, visits
+from grassroots.requests.entrypoints import cohandling, open311, visits
 from grassroots.requests.entrypoints.http import routers
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.lookups import Lookups
@@ -73,7 +73,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app = create_app(
         runtime,
-        [*routers, visits.router, open311.router],
+        [*routers, visits.router, cohandling.router, open311.router],
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=scanner,

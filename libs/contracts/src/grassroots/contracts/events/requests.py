@@ -20,11 +20,15 @@ RequestStatus = Literal[
     "resolved",
     "closed",
     "reopened",
+    "dispatched",
+    "returned",
+    "waiting",
 ]
 Channel = Literal[
     "window", "hotline", "online", "proxy_point", "visit", "suggestion_box", "open311"
 ]
 Rating = Literal["satisfied", "basically_satisfied", "unsatisfied"]
+ReturnReason = Literal["wrong_area", "not_our_duty", "unclear", "duplicate"]
 
 
 class _RequestEvent(AggregateEvent):
@@ -112,6 +116,113 @@ class RequestClosed(_RequestEvent):
     NAME: ClassVar[str] = "closed"
 
 
+class RequestDispatched(_RequestEvent):
+    """The holder handed the request to a unit below or to a department (派单)."""
+
+    NAME: ClassVar[str] = "dispatched"
+    from_org_unit_id: str
+    sign_by: datetime
+
+
+class RequestReturned(_RequestEvent):
+    """The receiving unit sent the request back to its dispatcher (退单)."""
+
+    NAME: ClassVar[str] = "returned"
+    returning_org_unit_id: str
+    reason: ReturnReason
+
+
+class ReturnDecided(_RequestEvent):
+    """The dispatcher upheld the return (it keeps the request) or rejected it (sent back)."""
+
+    NAME: ClassVar[str] = "return_decided"
+    returning_org_unit_id: str
+    decision: Literal["upheld", "rejected"]
+
+
+class CoHandlerAdded(_RequestEvent):
+    """The lead unit called in a helper unit with a task and its own due time (协办)."""
+
+    NAME: ClassVar[str] = "co_handler_added"
+    task_id: str
+    helper_org_unit_id: str
+    task_due_at: datetime
+
+
+class CoTaskDone(_RequestEvent):
+    """A helper task ended: the helper reported it done, or the lead closed it with a reason."""
+
+    NAME: ClassVar[str] = "co_task_done"
+    task_id: str
+    helper_org_unit_id: str
+    outcome: Literal["done", "closed"]
+    on_time: bool
+
+
+class CoTaskScored(_RequestEvent):
+    """The lead scored a helper unit's response (1–5)."""
+
+    NAME: ClassVar[str] = "co_task_scored"
+    task_id: str
+    helper_org_unit_id: str
+    score: int = Field(ge=1, le=5)
+
+
+class ExtensionRequested(_RequestEvent):
+    """The holder asked for a later due time (延期)."""
+
+    NAME: ClassVar[str] = "extension_requested"
+    extension_id: str
+    requested_due_at: datetime
+
+
+class ExtensionDecided(_RequestEvent):
+    """The parent unit approved (due_at moved) or rejected an extension."""
+
+    NAME: ClassVar[str] = "extension_decided"
+    extension_id: str
+    decision: Literal["approved", "rejected"]
+    requested_due_at: datetime
+
+
+class RequestWaiting(_RequestEvent):
+    """Waiting for the citizen: the clock stops until a reply, a resume or the maximum."""
+
+    NAME: ClassVar[str] = "waiting"
+    wait_until: datetime
+
+
+class RequestResumed(_RequestEvent):
+    """The clock runs again (the citizen replied, a cadre resumed, or the maximum wait passed)."""
+
+    NAME: ClassVar[str] = "resumed"
+    cause: Literal["citizen", "cadre", "timeout"]
+
+
+class RequestChased(_RequestEvent):
+    """Most of the limit is used (催办, by default at 80 %): handler and supervisor are reminded."""
+
+    NAME: ClassVar[str] = "chased"
+
+
+class RequestSupervised(_RequestEvent):
+    """The day after a breach the parent unit's supervisor gets a supervision notice (督办)."""
+
+    NAME: ClassVar[str] = "supervised"
+    breached_org_unit_id: str
+    supervising_org_unit_id: str
+
+
+class CallbackRecorded(_RequestEvent):
+    """A county centre cadre called the citizen back (回访); a rating counts as feedback."""
+
+    NAME: ClassVar[str] = "callback_recorded"
+    reached: bool
+    attempt: int = Field(ge=1)
+    outcome: Literal["reached", "not_reached", "unreachable"]
+    rating: Rating | None = None
+
+
 class VisitLogged(AggregateEvent):
     """A cadre logged a household visit (三访); problems found became requests."""
 
@@ -139,4 +250,17 @@ register(
     RequestReopened,
     RequestOverdue,
     RequestClosed,
+    RequestDispatched,
+    RequestReturned,
+    ReturnDecided,
+    CoHandlerAdded,
+    CoTaskDone,
+    CoTaskScored,
+    ExtensionRequested,
+    ExtensionDecided,
+    RequestWaiting,
+    RequestResumed,
+    RequestChased,
+    RequestSupervised,
+    CallbackRecorded,
 )

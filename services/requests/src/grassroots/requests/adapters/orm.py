@@ -96,12 +96,29 @@ requests = Table(
     Column("attributes", JSON, nullable=False),
     Column("visit_id", String(36), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # While waiting for the citizen: the status to resume to and when the wait ends by itself.
+    Column("paused_from", String(16), nullable=True),
+    Column("paused_until", DateTime(timezone=True), nullable=True),
+    # The last dispatch (派单): by which unit, when, and by when the receiver signs or returns.
+    Column("dispatcher_unit_id", String(64), nullable=True),
+    Column("dispatched_at", DateTime(timezone=True), nullable=True),
+    Column("sign_by", DateTime(timezone=True), nullable=True),
+    Column("returned_at", DateTime(timezone=True), nullable=True),
+    Column("open_co_tasks", Integer, nullable=False, server_default="0"),
+    Column("extensions", Integer, nullable=False, server_default="0"),
+    # When the reminder (催办) for the current due time and the supervision notice (督办) of the
+    # current breach went out, so each goes out once.
+    Column("chase_at", DateTime(timezone=True), nullable=True),
+    Column("chased_at", DateTime(timezone=True), nullable=True),
+    Column("overdue_at", DateTime(timezone=True), nullable=True),
+    Column("supervised_at", DateTime(timezone=True), nullable=True),
 )
-# The SLA scanner reads only unmarked open requests by due time. Its query repeats this
-# predicate word for word (literals, not parameters) so PostgreSQL can use the partial index.
+# The SLA scanner reads only unmarked requests whose clock runs, by due time. Its query repeats
+# this predicate word for word (literals, not parameters) so PostgreSQL can use the partial index.
 SLA_WATCHED = (
     "NOT overdue_marked AND status IN "
-    "('submitted','accepted','assigned','in_progress','escalated','explained','reopened')"
+    "('submitted','accepted','assigned','in_progress','escalated','explained','reopened',"
+    "'dispatched','returned')"
 )
 Index("ix_req_requests_sla", requests.c.due_at, postgresql_where=text(SLA_WATCHED))
 Index("ix_req_requests_org_area_code", requests.c.org_area_code, requests.c.id)
@@ -122,7 +139,61 @@ history = Table(
     Column("org_unit_id", String(64), nullable=False),
     Column("note", Text, nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
+    # What the SLA clock needs to replay this step (limit started, due time set, time refunded).
+    Column("details", JSON, nullable=True),
     UniqueConstraint("request_id", "version", name="uq_req_history_request_version"),
+)
+
+co_tasks = Table(
+    "req_co_tasks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("request_id", String(36), nullable=False, index=True),
+    Column("org_unit_id", String(64), nullable=False),
+    Column("org_area_code", String(12), nullable=False),
+    Column("task", Text, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    # open, done (the helper reported) or closed (the lead closed it with a reason).
+    Column("status", String(16), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("score", Integer, nullable=True),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_by", String(100), nullable=True),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+)
+
+extensions = Table(
+    "req_extensions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("request_id", String(36), nullable=False, index=True),
+    Column("org_unit_id", String(64), nullable=False),
+    Column("previous_due_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    # pending, approved or rejected.
+    Column("status", String(16), nullable=False),
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(100), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("note", Text, nullable=True),
+)
+
+callbacks = Table(
+    "req_callbacks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("request_id", String(36), nullable=False, index=True),
+    Column("reached", Boolean, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    # reached, not_reached, or unreachable (not reached after three attempts).
+    Column("outcome", String(16), nullable=False),
+    Column("rating", String(24), nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
 members = Table(

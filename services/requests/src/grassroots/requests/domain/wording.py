@@ -12,6 +12,9 @@ STATUS_TEXT: dict[str, str] = {
     "resolved": "已办结，请您评价",
     "closed": "已办结归档",
     "reopened": "重新办理",
+    "dispatched": "已派至承办单位，等待签收",
+    "returned": "承办单位已退回，正在重新派单",
+    "waiting": "等待您补充材料或回复",
 }
 
 STEP_TEXT: dict[str, str] = {
@@ -26,6 +29,15 @@ STEP_TEXT: dict[str, str] = {
     "feedback": "已收到您的评价",
     "reopen": "诉求重新办理",
     "close": "办理归档",
+    "dispatch": "已派至承办单位",
+    "return": "承办单位申请退回",
+    "uphold_return": "退回已核准，重新派单",
+    "reject_return": "退回未获准，原单位继续办理",
+    "wait": "等待您补充材料或回复，办理时限暂停计算",
+    "resume": "已恢复办理",
+    "extension_decided": "办理时限已延期",
+    "callback": "已电话回访",
+    "co_handler_added": "已请协办单位共同办理",
 }
 
 

@@ -19,7 +19,7 @@ from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cur
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
 from grassroots.kit.proxies import acts_for_citizens, client_address
 from grassroots.requests.adapters.orm import calendar_days, personal_data_reads, requests
-from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status, allowed_actions
+from grassroots.requests.domain.machine import CLOCK_RUNNING, Action, Status, allowed_actions
 from grassroots.requests.domain.tracking import normalise_tracking_code
 from grassroots.requests.domain.wording import STATUS_TEXT, step_text
 from grassroots.requests.entrypoints.schemas import (
@@ -30,6 +30,7 @@ from grassroots.requests.entrypoints.schemas import (
     CatalogItemIn,
     CatalogItemOut,
     CitizenOut,
+    DispatchIn,
     ExplainIn,
     FeedbackIn,
     HistoryEntry,
@@ -38,10 +39,14 @@ from grassroots.requests.entrypoints.schemas import (
     RequestIn,
     RequestOut,
     ResolveIn,
+    ReturnDecisionIn,
+    ReturnIn,
     TrackOut,
     TrackStep,
+    WaitIn,
 )
-from grassroots.requests.service import catalog, handling
+from grassroots.requests.service import catalog, dispatching, handling
+from grassroots.requests.service.clock import recompute_open_requests
 from grassroots.requests.service.context import RequestsContext
 
 log = logging.getLogger(__name__)
@@ -176,7 +181,7 @@ def request_out(
         **{k: row[k] for k in _PLAIN_FIELDS},
         citizen=citizen,
         appointment=appointment,
-        overdue=status in OPEN_STATUSES and due < utcnow(),
+        overdue=status in CLOCK_RUNNING and due < utcnow(),
         allowed_actions=[a.value for a in allowed_actions(status)],
         history=[HistoryEntry.model_validate(h) for h in history] if history is not None else None,
     )
@@ -208,6 +213,11 @@ _PLAIN_FIELDS = (
     "feedback_comment",
     "door_to_door",
     "escalations",
+    "paused_until",
+    "dispatcher_unit_id",
+    "sign_by",
+    "extensions",
+    "open_co_tasks",
 )
 
 
@@ -285,7 +295,7 @@ async def list_requests(
     if service_code:
         query = query.where(requests.c.service_code == service_code)
     if overdue is not None:
-        open_ = requests.c.status.in_([s.value for s in OPEN_STATUSES])
+        open_ = requests.c.status.in_([s.value for s in CLOCK_RUNNING])
         late = requests.c.due_at < utcnow()
         query = query.where(open_ & late) if overdue else query.where(~(open_ & late))
     after = decode_cursor(cursor)
@@ -415,6 +425,51 @@ async def close_request(
     return await _act(ctx, request_id, Action.CLOSE, principal, params)
 
 
+@api.post("/requests/{request_id}/dispatch", response_model=RequestOut, tags=["handling"])
+async def dispatch_request(
+    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: DispatchIn
+) -> RequestOut:
+    """Hand the request to a unit below or to a department's unit (派单); it signs or returns."""
+    row = await dispatching.dispatch_request(
+        ctx, request_id, principal, body.org_unit_id, body.reason
+    )
+    return request_out(row, cipher=ctx.cipher)
+
+
+@api.post("/requests/{request_id}/return", response_model=RequestOut, tags=["handling"])
+async def return_request(
+    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: ReturnIn
+) -> RequestOut:
+    """The receiving unit sends it back to the dispatcher before signing for it (退单)."""
+    row = await dispatching.return_request(ctx, request_id, principal, body.reason, body.note)
+    return request_out(row, cipher=ctx.cipher)
+
+
+@api.post("/requests/{request_id}/return-decision", response_model=RequestOut, tags=["handling"])
+async def decide_return(
+    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: ReturnDecisionIn
+) -> RequestOut:
+    """The dispatcher upholds the return (keeps it) or rejects it (back to the returning unit)."""
+    row = await dispatching.decide_return(ctx, request_id, principal, body.decision, body.note)
+    return request_out(row, cipher=ctx.cipher)
+
+
+@api.post("/requests/{request_id}/wait", response_model=RequestOut, tags=["handling"])
+async def wait_for_citizen(
+    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: WaitIn
+) -> RequestOut:
+    """Wait for the citizen: the time limit's clock stops until a reply, a resume or the maximum."""
+    row = await dispatching.wait_for_citizen(ctx, request_id, principal, body.reason)
+    return request_out(row, cipher=ctx.cipher)
+
+
+@api.post("/requests/{request_id}/resume", response_model=RequestOut, tags=["handling"])
+async def resume_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str) -> RequestOut:
+    """Run the clock again with the time that was left."""
+    row = await dispatching.resume_request(ctx, request_id, principal)
+    return request_out(row, cipher=ctx.cipher)
+
+
 @api.post("/requests/{request_id}/feedback", response_model=TrackOut, tags=["citizens"])
 async def give_feedback(
     ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: OptionalPrincipal
@@ -514,6 +569,8 @@ async def put_calendar_year(
         if rows:
             await session.execute(insert(calendar_days), rows)
         await ctx.reload_calendar(session)
+        # Due times are replayed from each open request's history on the new calendar.
+        await recompute_open_requests(ctx, session, now)
     return await get_calendar_year(ctx, principal, year)
 
 

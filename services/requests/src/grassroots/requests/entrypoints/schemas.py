@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from grassroots.contracts.area import AreaCode
-from grassroots.contracts.events.requests import Channel, Rating
+from grassroots.contracts.events.requests import Channel, Rating, ReturnReason
+from grassroots.kit.clock import zone
 from grassroots.requests.domain.durations import parse_limit
 
 Tier = Literal["grid", "village", "township", "county", "city", "province"]
@@ -157,6 +158,13 @@ class RequestOut(BaseModel):
     escalations: int
     overdue: bool
     allowed_actions: list[str]
+    # Waiting for the citizen: when the wait ends by itself.
+    paused_until: datetime | None = None
+    # The last dispatch: by which unit and by when the receiver signs or returns it.
+    dispatcher_unit_id: str | None = None
+    sign_by: datetime | None = None
+    extensions: int = 0
+    open_co_tasks: int = 0
     history: list[HistoryEntry] | None = None
 
 
@@ -184,11 +192,47 @@ class ResolveIn(BaseModel):
     resolution: str = Field(min_length=1, max_length=4000)
 
 
+def _moment(value: datetime | date) -> datetime:
+    """An aware instant: a date means the end of that day, a naive time is local time."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(23, 59, 59), tzinfo=zone())
+    return value.replace(tzinfo=zone()) if value.tzinfo is None else value
+
+
 class ExplainIn(BaseModel):
-    """Why it cannot be solved yet and by when it will be."""
+    """Why it cannot be solved yet and by when it will be (a date means by the end of it)."""
 
     explanation: str = Field(min_length=1, max_length=4000)
-    expected_by: datetime
+    expected_by: datetime | date
+
+    _expected_by = field_validator("expected_by")(_moment)
+
+
+class DispatchIn(BaseModel):
+    """Hand the request to a unit below or to a department's unit (派单)."""
+
+    org_unit_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReturnIn(BaseModel):
+    """Send a dispatched request back to the dispatcher (退单)."""
+
+    reason: ReturnReason
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ReturnDecisionIn(BaseModel):
+    """The dispatcher's decision on a return."""
+
+    decision: Literal["upheld", "rejected"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class WaitIn(BaseModel):
+    """Why the request waits for the citizen (missing materials, unreachable)."""
+
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class FeedbackIn(BaseModel):

@@ -10,17 +10,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.events.base import AggregateEvent
 from grassroots.contracts.events.requests import (
+    CallbackRecorded,
+    CoHandlerAdded,
+    CoTaskDone,
+    CoTaskScored,
+    ExtensionDecided,
+    ExtensionRequested,
     FeedbackGiven,
     RequestAccepted,
     RequestAssigned,
+    RequestChased,
     RequestClosed,
+    RequestDispatched,
     RequestEscalated,
     RequestExplained,
     RequestOverdue,
     RequestReopened,
     RequestResolved,
+    RequestResumed,
+    RequestReturned,
     RequestStarted,
     RequestSubmitted,
+    RequestSupervised,
+    RequestWaiting,
+    ReturnDecided,
 )
 from grassroots.kit.outbox import Outbox
 from grassroots.kit.tables import outbox as outbox_table
@@ -37,6 +50,20 @@ EVENT_OF_ACTION: dict[str, type[AggregateEvent]] = {
     "reopen": RequestReopened,
     "overdue": RequestOverdue,
     "close": RequestClosed,
+    "dispatch": RequestDispatched,
+    "return": RequestReturned,
+    "uphold_return": ReturnDecided,
+    "reject_return": ReturnDecided,
+    "wait": RequestWaiting,
+    "resume": RequestResumed,
+    "co_handler_added": CoHandlerAdded,
+    "co_task_done": CoTaskDone,
+    "co_task_scored": CoTaskScored,
+    "extension_requested": ExtensionRequested,
+    "extension_decided": ExtensionDecided,
+    "chased": RequestChased,
+    "supervised": RequestSupervised,
+    "callback": CallbackRecorded,
 }
 
 

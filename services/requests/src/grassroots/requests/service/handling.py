@@ -20,7 +20,7 @@ from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.kit.tables import outbox as outbox_table
 from grassroots.requests import metrics
 from grassroots.requests.adapters.orm import history, requests
-from grassroots.requests.domain.calendar import due_at
+from grassroots.requests.domain.clock import SetDue, details_of
 from grassroots.requests.domain.durations import parse_limit
 from grassroots.requests.domain.machine import (
     Action,
@@ -30,6 +30,7 @@ from grassroots.requests.domain.machine import (
 )
 from grassroots.requests.domain.tracking import new_tracking_code
 from grassroots.requests.service.catalog import county_of, find_item, get_item_by_id
+from grassroots.requests.service.clock import clock_changes, replay_clock, start_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.events import emit, event_row
 from grassroots.requests.service.lookups import route_to_unit
@@ -113,6 +114,7 @@ def prepare_intake(
     """Build the request routed to `unit`, its first history entry and its events."""
     now = utcnow()
     request_id = str(uuid7())
+    clock, clock_details = start_clock(ctx, now, parse_limit(item["time_limit"]), item["calendar"])
     row: dict[str, Any] = {
         "id": request_id,
         "tracking_code": new_tracking_code(),
@@ -137,7 +139,8 @@ def prepare_intake(
         "handler_member_id": None,
         "accepted_by": None,
         "received_at": now,
-        "due_at": due_at(now, parse_limit(item["time_limit"]), item["calendar"], ctx.calendar),
+        "due_at": clock.due_at,
+        "chase_at": clock.chase_at,
         "overdue_marked": False,
         "escalations": 0,
         "door_to_door": bool(
@@ -151,6 +154,8 @@ def prepare_intake(
         "attributes": intake.attributes,
         "visit_id": intake.visit_id,
         "updated_at": now,
+        "open_co_tasks": 0,
+        "extensions": 0,
         **dict.fromkeys(
             (
                 "accepted_at",
@@ -161,13 +166,22 @@ def prepare_intake(
                 "resolution",
                 "rating",
                 "feedback_comment",
+                "paused_from",
+                "paused_until",
+                "dispatcher_unit_id",
+                "dispatched_at",
+                "sign_by",
+                "returned_at",
+                "chased_at",
+                "overdue_at",
+                "supervised_at",
             )
         ),
     }
     outbox = ctx.runtime.outbox
     writes: list[tuple[Table, dict[str, Any]]] = [
         (requests, row),
-        (history, history_row(row, "submit", None, actor, now, note=None)),
+        (history, history_row(row, "submit", None, actor, now, note=None, details=clock_details)),
         event_row(
             outbox,
             "submit",
@@ -249,9 +263,11 @@ def history_row(
     at: datetime,
     *,
     note: str | None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The history entry of a transition that left the request as `row`."""
     return {
+        "details": details,
         "request_id": row["id"],
         "version": row["version"],
         "action": action,
@@ -273,9 +289,11 @@ async def _record(
     at: datetime,
     *,
     note: str | None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     await session.execute(
-        insert(history), history_row(row, action, from_status, actor, at, note=note)
+        insert(history),
+        history_row(row, action, from_status, actor, at, note=note, details=details),
     )
 
 
@@ -297,6 +315,8 @@ def state_of(row: dict[str, Any]) -> RequestState:
         version=row["version"],
         handler_member_id=row["handler_member_id"],
         rated=row["rating"] is not None,
+        paused_from=Status(row["paused_from"]) if row.get("paused_from") else None,
+        open_co_tasks=row.get("open_co_tasks") or 0,
     )
 
 
@@ -312,6 +332,8 @@ async def apply_transition(
     handler_member_id: str | None = None,
     event_action: str | None = None,
     event_extra: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    history_action: str | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Apply `action` to `row` via the state machine; write, record history and emit its event."""
@@ -327,6 +349,7 @@ async def apply_transition(
         "status": after.status.value,
         "version": after.version,
         "handler_member_id": after.handler_member_id,
+        "paused_from": after.paused_from.value if after.paused_from else None,
         "updated_at": now,
         **(changes or {}),
     }
@@ -338,7 +361,16 @@ async def apply_transition(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"request {row['id']} changed meanwhile; reload and retry")
     new_row = {**row, **values}
-    await _record(session, new_row, action.value, before.status.value, actor, now, note=note)
+    await _record(
+        session,
+        new_row,
+        history_action or action.value,
+        before.status.value,
+        actor,
+        now,
+        note=note,
+        details=details,
+    )
     await emit(
         ctx.runtime.outbox,
         session,
@@ -352,7 +384,7 @@ async def apply_transition(
     return new_row
 
 
-def _require_holder_scope(principal: Principal, row: dict[str, Any]) -> None:
+def require_holder_scope(principal: Principal, row: dict[str, Any]) -> None:
     if not principal.covers(row["org_area_code"]):
         raise Forbidden(
             f"request {row['id']} is held by a unit outside this token's scope ({principal.org})"
@@ -369,7 +401,7 @@ async def perform(
     """Run one cadre action on a request in one transaction."""
     async with ctx.db.transaction() as session:
         row = await load_for_update(session, request_id)
-        _require_holder_scope(principal, row)
+        require_holder_scope(principal, row)
         actor = principal.sub
         if action is Action.START:
             principal.require_role("member")
@@ -408,6 +440,8 @@ async def perform(
             expected_by: datetime = params["expected_by"]
             if expected_by <= now:
                 raise Invalid("expected_by", "must be in the future")
+            promise = SetDue(now, expected_by)
+            clock = await replay_clock(ctx, session, row["id"], promise)
             return await apply_transition(
                 ctx,
                 session,
@@ -419,10 +453,13 @@ async def perform(
                     "explanation": params["explanation"],
                     "expected_by": expected_by,
                     # The promise to the citizen becomes the new deadline the scanner watches.
-                    "due_at": expected_by,
-                    "overdue_marked": False,
+                    **(
+                        clock_changes(clock, now)
+                        or {"due_at": expected_by, "overdue_marked": False}
+                    ),
                 },
                 event_extra={"expected_by": expected_by},
+                details=details_of(promise),
                 now=now,
             )
         if action is Action.RESOLVE:
@@ -497,7 +534,9 @@ async def escalate(
         raise Conflict(f"unit {row['org_unit_id']} has no unit above to escalate to")
     item_id = row["catalog_item_id"]
     item = await _cached(lookups, ("item", item_id), get_item_by_id(session, item_id))
-    new_due = due_at(now, limit_for_tier(item, parent.tier), item["calendar"], ctx.calendar)
+    clock, clock_details = start_clock(
+        ctx, now, limit_for_tier(item, parent.tier), item["calendar"]
+    )
     metrics.ESCALATIONS.labels(cause, row["org_tier"]).inc()
     return await apply_transition(
         ctx,
@@ -510,12 +549,12 @@ async def escalate(
             "org_unit_id": parent.id,
             "org_area_code": parent.area_code,
             "org_tier": parent.tier,
-            "due_at": new_due,
-            "overdue_marked": False,
+            **clock_changes(clock, now),
             "escalations": row["escalations"] + 1,
             "accepted_by": None,
         },
         event_extra={"from_org_unit_id": row["org_unit_id"], "cause": cause},
+        details=clock_details,
         now=now,
     )
 
@@ -540,7 +579,9 @@ async def reopen(
 ) -> dict[str, Any]:
     """Reopen with a fresh limit at the holding unit's tier."""
     item = await get_item_by_id(session, row["catalog_item_id"])
-    new_due = due_at(now, limit_for_tier(item, row["org_tier"]), item["calendar"], ctx.calendar)
+    clock, clock_details = start_clock(
+        ctx, now, limit_for_tier(item, row["org_tier"]), item["calendar"]
+    )
     return await apply_transition(
         ctx,
         session,
@@ -548,9 +589,9 @@ async def reopen(
         Action.REOPEN,
         actor=actor,
         note=reason,
+        details=clock_details,
         changes={
-            "due_at": new_due,
-            "overdue_marked": False,
+            **clock_changes(clock, now),
             "rating": None,
             "feedback_comment": None,
             "resolved_at": None,
@@ -615,7 +656,7 @@ async def get_request(
     if row is None:
         raise NotFound(f"no request {request_id}")
     data = dict(row._mapping)
-    _require_holder_scope(principal, data)
+    require_holder_scope(principal, data)
     return data
 
 
@@ -645,3 +686,48 @@ async def find_by_tracking_code(
             await history_of(session, data["id"]),
             await get_item_by_id(session, data["catalog_item_id"]),
         )
+
+
+async def record_step(
+    ctx: RequestsContext,
+    session: AsyncSession,
+    row: dict[str, Any],
+    action: str,
+    *,
+    actor: str,
+    now: datetime,
+    note: str | None = None,
+    changes: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    **event_extra: Any,
+) -> dict[str, Any] | None:
+    """A step that keeps the status (a reminder, an extension, a helper task): the version
+    grows, history and event are written; None when the request changed meanwhile."""
+    values = {**(changes or {}), "version": row["version"] + 1, "updated_at": now}
+    written = await session.execute(
+        update(requests)
+        .where(requests.c.id == row["id"], requests.c.version == row["version"])
+        .values(**values)
+    )
+    if written.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    new_row = {**row, **values}
+    await _record(session, new_row, action, row["status"], actor, now, note=note, details=details)
+    await emit(
+        ctx.runtime.outbox, session, action, new_row, occurred_at=now, actor=actor, **event_extra
+    )
+    return new_row
+
+
+async def record_step_or_conflict(
+    ctx: RequestsContext,
+    session: AsyncSession,
+    row: dict[str, Any],
+    action: str,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """`record_step` for a caller's action: a concurrent change is a 409."""
+    new_row = await record_step(ctx, session, row, action, **kwargs)
+    if new_row is None:
+        raise Conflict(f"request {row['id']} changed meanwhile; reload and retry")
+    return new_row

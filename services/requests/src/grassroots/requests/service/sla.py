@@ -16,7 +16,9 @@ from grassroots.kit.orgtree import get_unit
 from grassroots.requests import metrics
 from grassroots.requests.adapters.orm import SLA_WATCHED, history, requests
 from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
+from grassroots.requests.service.chasing import chase_due_requests, supervise_breaches
 from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.dispatching import resume_expired_waits
 from grassroots.requests.service.events import emit
 from grassroots.requests.service.handling import apply_transition, escalate
 
@@ -81,11 +83,24 @@ async def _handle_breach(
             requests.c.version == row["version"],
             requests.c.overdue_marked.is_(False),
         )
-        .values(overdue_marked=True, version=row["version"] + 1, updated_at=now)
+        .values(
+            overdue_marked=True,
+            overdue_at=now,
+            supervised_at=None,
+            version=row["version"] + 1,
+            updated_at=now,
+        )
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    row = {**row, "overdue_marked": True, "version": row["version"] + 1, "updated_at": now}
+    row = {
+        **row,
+        "overdue_marked": True,
+        "overdue_at": now,
+        "supervised_at": None,
+        "version": row["version"] + 1,
+        "updated_at": now,
+    }
     await session.execute(
         history.insert().values(
             request_id=row["id"],
@@ -182,8 +197,11 @@ async def run_scanner(ctx: RequestsContext) -> None:
         try:
             await ctx.reload_calendar()
             started = asyncio.get_running_loop().time()
+            await resume_expired_waits(ctx)
+            await chase_due_requests(ctx)
             result = await escalate_overdue_requests(ctx)
             metrics.SCAN_DURATION.observe(asyncio.get_running_loop().time() - started)
+            await supervise_breaches(ctx)
             result.closed = await close_stale_resolved(ctx)
             await refresh_gauges(ctx)
             if result.overdue or result.closed:
