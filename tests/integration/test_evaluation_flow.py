@@ -135,10 +135,11 @@ async def test_members_tree_request_events_ranking_and_publication(
         ranking = (
             await ev.client.get(f"/v1/rankings?parent={county_id}&period=2026-10", headers=headers)
         ).json()
-        # west: 100 × (0.1 + 0.5 + 0.4) = 100; east: 100 × (0.05 + 0.5 + 0.4 × 0.95) = 93.
-        assert [(i["name"], i["rank"], i["score"]) for i in ranking["items"]] == [
-            ("乡镇 west", 1, 100.0),
-            ("乡镇 east", 2, 93.0),
+        # Three answers in all, under the minimum of 5, so satisfaction is left out:
+        # west: 100 × (0.1 + 0.5) / 0.6 = 100; east: 100 × (0.05 + 0.5) / 0.6 = 91.67.
+        assert [(i["name"], i["rank"], i["score"], i["status"]) for i in ranking["items"]] == [
+            ("乡镇 west", 1, 100.0, "insufficient_sample"),
+            ("乡镇 east", 2, 91.67, "insufficient_sample"),
         ]
         published = await ev.client.post(
             "/v1/rankings/publish", json={"parent": county_id, "period": "2026-10"}, headers=headers

@@ -252,9 +252,11 @@ async def test_bonus_points_need_the_parents_approval_and_count_in_the_score(
     assert approved.json()["status"] == "approved"
     assert (await client.post(f"/v1/bonus/{bonus_id}/reject", headers=ADMIN)).status_code == 409
     after = (await client.get("/v1/rankings?parent=county&period=2026-11", headers=ADMIN)).json()
-    # 100 × (0.1 + 0.5 + 0.4 × 0.5) = 80, plus 2 bonus points.
-    assert before["items"][0]["score"] == 80.0
-    assert after["items"][0]["score"] == 82.0 and after["items"][0]["bonus"] == 2.0
+    # Two answers are under the minimum of 5, so satisfaction is left out:
+    # 100 × (0.1 + 0.5) / 0.6 = 100, plus 2 bonus points.
+    assert before["items"][0]["score"] == 100.0
+    assert before["items"][0]["status"] == "insufficient_sample"
+    assert after["items"][0]["score"] == 102.0 and after["items"][0]["bonus"] == 2.0
 
 
 async def test_three_way_review_with_reweighting_and_the_cap(evaluation: RunningService) -> None:
@@ -372,23 +374,37 @@ async def test_surveys_one_vote_per_key_and_results_feed_a_scheme(
     assert survey.status_code == 201
     sid = survey.json()["id"]
     assert (await client.get(f"/v1/surveys/{sid}")).json()["title"] == "千人千企评机关"
+    outsider = await client.post(f"/v1/surveys/{sid}/codes", json={"count": 3})
+    assert outsider.status_code == 401
+    codes = (
+        await client.post(f"/v1/surveys/{sid}/codes", json={"count": 3}, headers=CADRE)
+    ).json()["codes"]
+    assert len(set(codes)) == 3
     answers = [
-        ("91230321MA1", {"q1": "satisfied", "q2": "satisfied"}),
-        ("91230321MA2", {"q1": "basically_satisfied", "q2": "unsatisfied"}),
+        (codes[0], {"q1": "satisfied", "q2": "satisfied"}),
+        (codes[1].lower(), {"q1": "basically_satisfied", "q2": "unsatisfied"}),
     ]
-    for key, body in answers:
+    for code, body in answers:
         response = await client.post(
-            f"/v1/surveys/{sid}/responses", json={"respondent_key": key, "answers": body}
+            f"/v1/surveys/{sid}/responses", json={"response_code": code, "answers": body}
         )
         assert response.status_code == 201
     twice = await client.post(
         f"/v1/surveys/{sid}/responses",
-        json={"respondent_key": "91230321MA1", "answers": {"q1": "unsatisfied"}},
+        json={"response_code": codes[0], "answers": {"q1": "unsatisfied"}},
     )
     assert twice.status_code == 409
+    # Stuffing: made-up respondent keys are refused and change nothing.
+    for i in range(30):
+        made_up = await client.post(
+            f"/v1/surveys/{sid}/responses",
+            json={"response_code": f"91230321MA{i}", "answers": {"q1": "unsatisfied"}},
+        )
+        assert made_up.status_code == 403
+        assert made_up.headers["content-type"].startswith("application/problem+json")
     unknown = await client.post(
         f"/v1/surveys/{sid}/responses",
-        json={"respondent_key": "new-key", "answers": {"q9": "satisfied"}},
+        json={"response_code": codes[2], "answers": {"q9": "satisfied"}},
     )
     assert unknown.status_code == 422
     results = (await client.get(f"/v1/surveys/{sid}/results", headers=CADRE)).json()
@@ -413,14 +429,48 @@ async def test_surveys_one_vote_per_key_and_results_feed_a_scheme(
     assert ranking["items"][0]["score"] == 86.25
 
 
+async def test_pay_counts_the_approved_bonus_the_ranking_counts(
+    evaluation: RunningService,
+) -> None:
+    client = evaluation.client
+    scheme = {
+        "county_area_code": COUNTY,
+        "name": "any-sample",
+        "weights": {"response_rate": 0.1, "resolution_rate": 0.5, "satisfaction_rate": 0.4},
+        "min_feedbacks": 0,
+    }
+    assert (await client.post("/v1/schemes", json=scheme, headers=ADMIN)).status_code == 201
+    proposal = await client.post(
+        "/v1/bonus",
+        json={"org_unit_id": "village-a1", "period": "2026-11", "points": 3, "reason": "创新"},
+        headers=CADRE,
+    )
+    await client.post(f"/v1/bonus/{proposal.json()['id']}/approve", headers=ADMIN)
+    query = "period=2026-11&scheme=any-sample"
+    ranking = (await client.get(f"/v1/rankings?parent=town-a&{query}", headers=ADMIN)).json()
+    pay = (await client.get(f"/v1/pay?org_unit=village-a1&{query}", headers=ADMIN)).json()
+    # 100 × (0.1 + 0.5 + 0.4 × 0.5) = 80, plus the 3 approved bonus points in both.
+    assert ranking["items"][0]["score"] == pay["score"] == 83.0
+    # 2,000 a month: 1,200 base, 800 × 0.83 performance.
+    assert pay["items"][0]["performance_pay"] == 664.0
+
+
+async def test_rankings_page_50_items_by_default(evaluation: RunningService) -> None:
+    schema = (await evaluation.client.get("/openapi.json")).json()
+    params = schema["paths"]["/v1/rankings"]["get"]["parameters"]
+    limit = next(p for p in params if p["name"] == "limit")["schema"]
+    assert (limit["default"], limit["maximum"]) == (50, 500)
+
+
 async def test_pay_splits_60_40_scaled_by_the_score(evaluation: RunningService) -> None:
     response = await evaluation.client.get("/v1/pay?org_unit=village-a1&period=2026", headers=ADMIN)
     body = response.json()
-    assert body["score"] == 80.0
-    # Only the secretary holds a paid duty: 24000 × 0.6 = 14400 base; 9600 × 0.8 = 7680.
+    # Two answers are under the minimum sample: 100 from response and resolution.
+    assert body["score"] == 100.0
+    # Only the secretary holds a paid duty: 24000 × 0.6 = 14400 base; 9600 × 1.0 = 9600.
     assert [
         (i["member_id"], i["base_pay"], i["performance_pay"], i["total"]) for i in body["items"]
-    ] == [("sec-1", 14400.0, 7680.0, 22080.0)]
+    ] == [("sec-1", 14400.0, 9600.0, 24000.0)]
     quarter = (
         await evaluation.client.get("/v1/pay?org_unit=village-a1&period=2026-Q4", headers=ADMIN)
     ).json()

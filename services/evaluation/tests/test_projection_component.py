@@ -34,6 +34,7 @@ from grassroots.evaluation.adapters.orm import (
     request_facts,
     visits,
 )
+from grassroots.evaluation.adapters.render import cjk_font
 from grassroots.evaluation.domain.facts import RATINGS, fold
 from grassroots.evaluation.domain.indicators import count_requests
 from grassroots.evaluation.main import SPEC
@@ -281,10 +282,11 @@ async def check_hand_computed(service: RunningService) -> None:
     assert county["counts"]["received"] == 6
     ranking = (await client.get("/v1/rankings?parent=county&period=2026-11", headers=ADMIN)).json()
     rows = [(i["org_unit_id"], i["rank"], i["score"], i["status"]) for i in ranking["items"]]
-    # B: 100 × (0.1 × 1 + 0.5 × 1 + 0.4 × 0.5) = 80; A: 100 × (0.6 × 2/3 + 0.4 × 0.95) = 78.
+    # Both have fewer than 5 answers, so satisfaction is left out (re-weighted):
+    # B: 100 × (0.1 × 1 + 0.5 × 1) / 0.6 = 100; A: 100 × (0.6 × 2/3) / 0.6 = 66.67.
     assert rows == [
-        ("town-b", 1, 80.0, "scored"),
-        ("town-a", 2, 78.0, "scored"),
+        ("town-b", 1, 100.0, "insufficient_sample"),
+        ("town-a", 2, 66.67, "insufficient_sample"),
         ("town-c", None, None, "no_requests"),
     ]
 
@@ -329,7 +331,7 @@ async def test_a_scripted_month_gives_the_hand_computed_indicators_and_ranking(
     ]
     frozen = (await client.get("/v1/rankings?parent=county&period=2026-11", headers=ADMIN)).json()
     assert frozen["published"] is True
-    assert [i["score"] for i in frozen["items"]] == [80.0, 78.0, None]
+    assert [i["score"] for i in frozen["items"]] == [100.0, 66.67, None]
 
 
 async def test_events_twice_and_out_of_order_give_the_same_result(
@@ -512,22 +514,30 @@ async def test_exports_charts_and_metrics(
     response = await client.get(f"/v1/rankings/export?{query}&format=csv", headers=ADMIN)
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert [(row["rank"], row["area_code"], row["score"]) for row in rows] == [
-        ("1", "230321102000", "80.0"),
-        ("2", "230321100000", "78.0"),
-        ("", "230321104000", ""),
+    assert [(row["排名"], row["区划代码"], row["得分"], row["状态"]) for row in rows] == [
+        ("1", "230321102000", "100.0", "样本不足"),
+        ("2", "230321100000", "66.67", "样本不足"),
+        ("", "230321104000", "", "无诉求"),
     ]
     xlsx = await client.get(f"/v1/rankings/export?{query}&format=xlsx", headers=ADMIN)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet["A1"].value == "rank" and sheet["B2"].value == "单位 town-b"
-    assert sheet["E3"].value == 78.0
+    assert sheet["A1"].value == "排名" and sheet["B2"].value == "单位 town-b"
+    assert sheet["E3"].value == 66.67
     indicators = await client.get(
         "/v1/orgs/town-a/indicators/export?period=2026-11&format=xlsx", headers=ADMIN
     )
-    table = list(openpyxl.load_workbook(io.BytesIO(indicators.content)).active.values)
+    book = openpyxl.load_workbook(io.BytesIO(indicators.content))
+    assert book.sheetnames == ["指标", "诉求明细"]
+    table = list(book["指标"].values)
     assert [row[0] for row in table[1:]] == ["单位 town-a", "单位 village-a1"]
-    received = table[0].index("received")
+    assert table[1][2] == "2026年11月"
+    received = table[0].index("受理数")
     assert [row[received] for row in table[1:]] == [3, 2]
+    # The second sheet lists the requests behind those counts, one row each.
+    detail = list(book["诉求明细"].values)
+    assert detail[0][0] == "诉求编号" and len(detail) - 1 == 3
+    # The chart draws Chinese with the font installed with the package (no system fonts).
+    assert cjk_font() in ("Noto Sans CJK SC", "Noto Sans CJK TC")
     png = await client.get(f"/v1/rankings/chart?{query}&format=png", headers=ADMIN)
     assert png.headers["content-type"] == "image/png"
     image = Image.open(io.BytesIO(png.content))

@@ -21,6 +21,8 @@ class EvaluationSettings(ServiceSettings):
     evaluation_response_limit_hours: float = Field(default=24.0, gt=0)
     # Household visits each visiting cadre owes per month (seed 001: 10).
     evaluation_visit_quota_per_month: int = Field(default=10, ge=0)
+    # Appeals close this many working days after the period they concern (issue 15: 5).
+    evaluation_appeal_window_workdays: int = Field(default=5, ge=0, le=60)
     evaluation_base_points: float = Field(default=60.0, ge=0)
     # Yearly subsidy of a village cadre and the share paid as base pay (seed 001: 60 %).
     evaluation_cadre_subsidy_per_year: float = Field(default=24000.0, ge=0)

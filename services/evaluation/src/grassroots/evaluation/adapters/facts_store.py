@@ -121,6 +121,14 @@ async def load_facts(session: AsyncSession, request_ids: list[str]) -> dict[str,
     return out
 
 
+def fact_from_row(row: Any) -> RequestFacts:
+    """Facts from a selected `ev_request_facts` row (other selected columns are ignored)."""
+    values = {name: getattr(row, name) for name in FACT_FIELDS}
+    for key in _DATETIMES:
+        values[key] = _aware(values[key])
+    return RequestFacts(**values)
+
+
 def _fact_row(facts: RequestFacts) -> dict[str, Any]:
     row = {name: getattr(facts, name) for name in FACT_COLUMNS}
     for key in _DATETIMES:

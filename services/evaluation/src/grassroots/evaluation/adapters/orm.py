@@ -169,8 +169,17 @@ publications = Table(
     Column("entries", JSON, nullable=False),
     Column("published_by", String(64), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=False),
+    # A correction publishes the next version; earlier versions are never edited.
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("changes", JSON, nullable=True),
+    Column("note", Text, nullable=True),
     UniqueConstraint(
-        "kind", "parent_org_unit_id", "period", "scheme", name="uq_ev_publications_key"
+        "kind",
+        "parent_org_unit_id",
+        "period",
+        "scheme",
+        "version",
+        name="uq_ev_publications_key_version",
     ),
 )
 
@@ -218,6 +227,53 @@ survey_responses = Table(
     Column("answers", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("survey_id", "respondent_key"),
+)
+
+# Requests a unit flags as unreasonable (不合理诉求); approved ones leave the unit's rates.
+exclusions = Table(
+    "ev_exclusions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("org_unit_id", String(64), nullable=False, index=True),
+    Column("category", String(32), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("proposed_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decision_note", Text, nullable=True),
+)
+
+# Appeals (申诉) against one request's assessment in one rate; upheld ones leave that rate.
+appeals = Table(
+    "ev_appeals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("org_unit_id", String(64), nullable=False, index=True),
+    Column("indicator", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("evidence", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("proposed_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decision_note", Text, nullable=True),
+)
+
+# Single-use response codes a survey hands out (printed or sent by SMS), kept as hashes.
+survey_codes = Table(
+    "ev_survey_codes",
+    metadata,
+    Column("survey_id", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("survey_id", "code_hash"),
 )
 
 # What a rebuild drops and replays; everything else is entered state.

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # Fonts that can draw Chinese names, in order of preference.
 CJK_FONTS = (
     "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
     "Noto Sans SC",
     "Source Han Sans SC",
     "WenQuanYi Zen Hei",
@@ -42,22 +43,28 @@ def to_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    """One worksheet with a bold header row."""
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
+
+
+def to_xlsx(
+    sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *more: Sheet
+) -> bytes:
+    """Worksheets (the first, then `more`), each with a bold header row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
-    ws = book.active
-    ws.title = sheet[:31]
-    ws.append(list(columns))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(list(row))
-    for column in ws.columns:
-        width = max(len(str(c.value or "")) for c in column)
-        ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
+    book.remove(book.active)
+    for title, header, body in ((sheet, columns, rows), *more):
+        ws = book.create_sheet(title[:31])
+        ws.append(list(header))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in body:
+            ws.append(list(row))
+        for column in ws.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 60)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -65,9 +72,17 @@ def to_xlsx(sheet: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The first installed font that can draw Chinese, or None."""
+    """The first font that can draw Chinese: the one installed with this package first."""
     from matplotlib import font_manager
 
+    try:
+        # Noto Sans CJK shipped as a PyPI package, so charts draw Chinese on any machine
+        # (offline, no system fonts needed); system CJK fonts are used when it is missing.
+        import cvttf_NotoSansCJK_Regular as packaged_font  # type: ignore[import-untyped]
+
+        font_manager.fontManager.addfont(packaged_font.get_TTF_path())
+    except (ImportError, FileNotFoundError):
+        pass
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
@@ -109,7 +124,8 @@ def ranking_chart(title: str, labels: Sequence[str], scores: Sequence[float], fm
     axes.set_yticks(positions, list(labels), **font)
     axes.bar_label(bars, labels=[f"{s:.1f}" for s in scores], padding=3)
     axes.set_xlim(0, max([100.0, *scores]) * 1.08)
-    axes.set_xlabel("score")
+    axes.set_xlabel("得分", **font)
+    axes.set_ylabel("单位", **font)
     axes.set_title(title, **font)
     return _save(figure, fmt)
 
@@ -121,12 +137,15 @@ def trend_chart(
     figure = _figure(4.0)
     axes = figure.add_subplot()
     font = _font()
+    positions = list(range(len(months)))
     for name, values in series.items():
         points = [float("nan") if v is None else 100.0 * v for v in values]
-        axes.plot(list(months), points, marker="o", label=name)
+        axes.plot(positions, points, marker="o", label=name)
+    axes.set_xticks(positions, list(months), **font)
     axes.set_ylim(0, 105)
-    axes.set_ylabel("%")
-    axes.legend(loc="lower right")
+    axes.set_ylabel("比率（%）", **font)
+    axes.set_xlabel("月份", **font)
+    axes.legend(loc="lower right", prop={"family": font["fontfamily"]} if font else None)
     axes.set_title(title, **font)
     axes.tick_params(axis="x", labelrotation=45)
     return _save(figure, fmt)

@@ -83,6 +83,17 @@ class Period:
         return len(self.months) / 12
 
 
+def chinese_label(period: str) -> str:
+    """A period as people write it: 2026年12月, 2026年第4季度, 2026年."""
+    if "-Q" in period:
+        year, quarter = period.split("-Q")
+        return f"{year}年第{quarter}季度"
+    if "-" in period:
+        year, month = period.split("-")
+        return f"{year}年{int(month)}月"
+    return f"{period}年"
+
+
 def month_key(moment: datetime) -> str:
     """The month (in the platform's time zone) `YYYY-MM` an aware instant falls in."""
     if moment.tzinfo is None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from grassroots.evaluation.domain.indicators import IndicatorCounts
 
 DEFAULT_SCHEME = "three-rates"
+DEFAULT_MIN_FEEDBACKS = 5
+# How a unit under the minimum sample is placed: ranked on its other rates, or listed apart.
+SmallSample = Literal["rank_on_other_rates", "list_apart"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class Scheme:
     # (grade, lowest score), highest first; below the last one is the final grade.
     grades: Sequence[tuple[str, float]] = (("excellent", 90.0), ("good", 80.0), ("fair", 60.0))
     lowest_grade: str = "poor"
+    # Fewer feedbacks than this and the satisfaction rate says nothing about the unit.
+    min_feedbacks: int = DEFAULT_MIN_FEEDBACKS
+    small_sample: SmallSample = "rank_on_other_rates"
 
 
 THREE_RATES = Scheme(
@@ -44,7 +51,7 @@ THREE_RATES = Scheme(
 class Score:
     """A unit's score under a scheme, or why it has none."""
 
-    status: str  # "scored" | "no_requests"
+    status: str  # "scored" | "insufficient_sample" | "no_requests"
     score: float | None
     base: float | None = None
     bonus: float = 0.0
@@ -76,11 +83,22 @@ def score_unit(
     *,
     bonus_points: float = 0.0,
     extra_rates: Mapping[str, float | None] | None = None,
+    rates: Mapping[str, float | None] | None = None,
 ) -> Score:
-    """Score one unit; a unit that received no requests is reported as such, not as zero."""
+    """Score one unit; a unit that received no requests is reported as such, not as zero.
+
+    Under the scheme's minimum of feedbacks the satisfaction rate is left out (re-weighted),
+    so no unit is placed first or last on a handful of answers; the status says so.
+    """
     if counts.received == 0:
         return Score(status="no_requests", score=None)
-    rates: dict[str, float | None] = {**counts.rates(), **(extra_rates or {})}
+    rates = {**(counts.rates() if rates is None else rates), **(extra_rates or {})}
+    insufficient = (
+        scheme.weights.get("satisfaction_rate", 0) > 0
+        and counts.feedback_count < scheme.min_feedbacks
+    )
+    if insufficient:
+        rates["satisfaction_rate"] = None
     base = weighted_score(rates, scheme.weights)
     if base is None:
         return Score(status="no_requests", score=None)
@@ -92,7 +110,7 @@ def score_unit(
     score = round(max(0.0, base + bonus - deduction), 2)
     used = {k: w for k, w in scheme.weights.items() if w > 0 and rates.get(k) is not None}
     return Score(
-        status="scored",
+        status="insufficient_sample" if insufficient else "scored",
         score=score,
         base=round(base, 4),
         bonus=bonus,
@@ -111,10 +129,12 @@ class RankInput:
     resolution_rate: float | None = None
     satisfaction_rate: float | None = None
     received: int = 0
+    # False for a unit listed apart (under the minimum sample, when the scheme says so).
+    ranked: bool = True
 
 
 def rank_units(units: Sequence[RankInput]) -> list[tuple[RankInput, int | None]]:
-    """Order units and give ranks 1..n; unscored units come last, unranked.
+    """Order units and give ranks 1..n; units listed apart, then unscored ones, come last.
 
     Tie rule: equal scores are ordered by higher resolution rate, then higher satisfaction
     rate, then more requests received, then org_unit_id ascending; every unit gets its own rank.
@@ -129,6 +149,7 @@ def rank_units(units: Sequence[RankInput]) -> list[tuple[RankInput, int | None]]
             u.org_unit_id,
         )
 
-    scored = sorted((u for u in units if u.score.score is not None), key=key)
+    scored = sorted((u for u in units if u.score.score is not None and u.ranked), key=key)
+    apart = sorted((u for u in units if u.score.score is not None and not u.ranked), key=key)
     unscored = sorted((u for u in units if u.score.score is None), key=lambda u: u.org_unit_id)
-    return [(u, i + 1) for i, u in enumerate(scored)] + [(u, None) for u in unscored]
+    return [(u, i + 1) for i, u in enumerate(scored)] + [(u, None) for u in (*apart, *unscored)]

@@ -32,7 +32,10 @@ def settings_of(request: Request) -> EvaluationSettings:
 def rules_of(request: Request) -> CountRules:
     """The configured counting rules."""
     settings = settings_of(request)
-    return CountRules(visit_quota_per_month=settings.evaluation_visit_quota_per_month)
+    return CountRules(
+        visit_quota_per_month=settings.evaluation_visit_quota_per_month,
+        response_limit_seconds=settings.response_limit_seconds,
+    )
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]

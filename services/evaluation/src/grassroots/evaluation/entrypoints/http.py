@@ -13,7 +13,7 @@ from uuid6 import uuid7
 from grassroots.contracts.area import AreaCode
 from grassroots.evaluation.adapters.orm import bonus_items, schemes
 from grassroots.evaluation.domain.indicators import RATE_NAMES, IndicatorCounts
-from grassroots.evaluation.domain.scoring import DEFAULT_SCHEME
+from grassroots.evaluation.domain.scoring import DEFAULT_MIN_FEEDBACKS, DEFAULT_SCHEME
 from grassroots.evaluation.entrypoints.common import (
     RulesDep,
     RuntimeDep,
@@ -21,8 +21,10 @@ from grassroots.evaluation.entrypoints.common import (
     scoped_unit,
 )
 from grassroots.evaluation.entrypoints.exports import router as exports_router
+from grassroots.evaluation.entrypoints.fairness import router as fairness_router
 from grassroots.evaluation.entrypoints.people import router as people_router
-from grassroots.evaluation.service.indicators import load_tree, rolled_up
+from grassroots.evaluation.service.assessment import adjusted_counts
+from grassroots.evaluation.service.indicators import load_tree
 from grassroots.evaluation.service.rankings import (
     compute_ranking,
     find_publication,
@@ -61,19 +63,20 @@ async def get_indicators(
     rules: RulesDep,
     period: Annotated[str, Query(description="YYYY-MM, YYYY-Qn or YYYY")],
 ) -> IndicatorsOut:
-    """Indicators of a unit and everything below it, for requests received in the period."""
+    """Indicators of a unit and everything below it, for requests received in the period
+    (approved exclusions and upheld appeals taken out)."""
     parsed = parse_period(period)
     async with runtime.db.read_only() as session:
         unit = await scoped_unit(session, principal, org_unit_id)
         tree = await load_tree(session, unit.area_code)
-        counts = (await rolled_up(session, tree, [unit.id], parsed, rules))[unit.id]
+        counts, rates = (await adjusted_counts(session, tree, [unit.id], parsed, rules))[unit.id]
     return IndicatorsOut(
         org_unit_id=unit.id,
         name=unit.name,
         period=str(parsed),
         units_included=len(tree.subtree(unit.id)),
         counts=counts.as_dict(),
-        rates=counts.rates(),
+        rates=rates,
     )
 
 
@@ -115,6 +118,8 @@ class SchemeIn(BaseModel):
         ]
     )
     lowest_grade: str = Field(default="poor", min_length=1, max_length=32)
+    min_feedbacks: int = Field(default=DEFAULT_MIN_FEEDBACKS, ge=0, le=1000)
+    small_sample: Literal["rank_on_other_rates", "list_apart"] = "rank_on_other_rates"
 
     @field_validator("weights")
     @classmethod
@@ -205,20 +210,34 @@ async def get_ranking(
     parent: str,
     period: str,
     scheme: str = DEFAULT_SCHEME,
-    limit: Limit = 500,
+    version: Annotated[int | None, Query(ge=1, description="a published version")] = None,
+    limit: Limit = 50,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """The children of `parent` ranked under a scheme; the frozen copy once published."""
+    """The children of `parent` ranked under a scheme; once published, the newest version
+    (or the one asked for) as it was frozen, with what it corrected."""
     parsed = parse_period(period)
     offset = int(decode_cursor(cursor) or 0)
     async with runtime.db.read_only() as session:
         unit = await scoped_unit(session, principal, parent, "parent")
-        published = await find_publication(session, unit.id, parsed, scheme)
+        published = await find_publication(session, unit.id, parsed, scheme, version)
+        if version is not None and published is None:
+            raise NotFound(f"version: no published version {version} of this ranking")
         if published:
-            ranking = {**published["entries"], "published_at": published["published_at"]}
+            newest = await find_publication(session, unit.id, parsed, scheme)
+            ranking = {
+                **published["entries"],
+                "published_at": published["published_at"],
+                "version": published["version"],
+                "latest_version": newest["version"] if newest else published["version"],
+                "changes": published["changes"],
+                "note": published["note"],
+            }
         else:
             ranking = {**await compute_ranking(session, unit, parsed, scheme, rules)}
-            ranking["published_at"] = None
+            ranking.update(
+                published_at=None, version=None, latest_version=None, changes=None, note=None
+            )
     items = ranking["items"]
     ranking["items"] = items[offset : offset + limit]
     more = offset + limit < len(items)
@@ -233,19 +252,21 @@ class PublishIn(BaseModel):
     parent: str
     period: str
     scheme: str = DEFAULT_SCHEME
+    note: str | None = Field(default=None, max_length=2000, description="why a correction")
 
 
 @v1.post("/rankings/publish", status_code=201)
 async def post_publish(
     body: PublishIn, principal: CurrentPrincipal, runtime: RuntimeDep, rules: RulesDep
 ) -> dict[str, Any]:
-    """Freeze the ranking as published and emit `gr.evaluation.v1.published...`."""
+    """Freeze the ranking as published (a later call publishes a corrected version) and emit
+    `gr.evaluation.v1.published...`."""
     principal.require_role("org_admin")
     parsed = parse_period(body.period)
     async with runtime.db.transaction() as session:
         unit = await scoped_unit(session, principal, body.parent, "parent")
         return await publish_ranking(
-            session, runtime.outbox, unit, parsed, body.scheme, rules, principal.sub
+            session, runtime.outbox, unit, parsed, body.scheme, rules, principal.sub, body.note
         )
 
 
@@ -350,3 +371,4 @@ async def list_bonus(
 router.include_router(v1)
 router.include_router(people_router)
 router.include_router(exports_router)
+router.include_router(fairness_router)

@@ -16,13 +16,12 @@ from grassroots.evaluation.adapters.orm import (
     point_items,
     review_scores,
     reviews,
-    survey_responses,
     surveys,
 )
 from grassroots.evaluation.domain.pay import split_pay
 from grassroots.evaluation.domain.periods import month_key
 from grassroots.evaluation.domain.review import DEFAULT_WEIGHTS, PARTS
-from grassroots.evaluation.domain.scoring import DEFAULT_SCHEME, score_unit
+from grassroots.evaluation.domain.scoring import DEFAULT_SCHEME
 from grassroots.evaluation.domain.surveys import ANSWERS
 from grassroots.evaluation.entrypoints.common import (
     RulesDep,
@@ -31,10 +30,12 @@ from grassroots.evaluation.entrypoints.common import (
     parse_period,
     scoped_unit,
 )
-from grassroots.evaluation.service.indicators import load_tree, rolled_up
+from grassroots.evaluation.service.assessment import assess_units
+from grassroots.evaluation.service.indicators import load_tree
 from grassroots.evaluation.service.people import (
+    issue_response_codes,
     leaderboard,
-    respondent_hash,
+    record_response,
     review_result_rows,
     survey_results,
 )
@@ -387,35 +388,44 @@ async def get_survey(survey_id: str, runtime: RuntimeDep) -> SurveyOut:
     )
 
 
-class ResponseIn(BaseModel):
-    """A public response: one per respondent key (e.g. an enterprise's credit code)."""
+class CodesIn(BaseModel):
+    """How many single-use response codes to issue (to print or send by SMS)."""
 
-    respondent_key: str = Field(min_length=4, max_length=200)
+    count: int = Field(ge=1, le=2000)
+
+
+@router.post("/surveys/{survey_id}/codes", status_code=201)
+async def issue_codes(
+    survey_id: str, body: CodesIn, principal: CurrentPrincipal, runtime: RuntimeDep
+) -> dict[str, Any]:
+    """Issue single-use response codes; they are shown once and kept only as hashes."""
+    principal.require_role("cadre")
+    async with runtime.db.transaction() as session:
+        survey = await _survey(session, survey_id)
+        await scoped_unit(session, principal, survey.org_unit_id)
+        codes = await issue_response_codes(session, survey_id, body.count, principal.sub)
+    return {"survey_id": survey_id, "codes": codes}
+
+
+class ResponseIn(BaseModel):
+    """A public response under one of the survey's single-use response codes."""
+
+    response_code: str = Field(min_length=4, max_length=64)
     answers: dict[str, Literal["satisfied", "basically_satisfied", "unsatisfied"]]
 
 
 @router.post("/surveys/{survey_id}/responses", status_code=201)
 async def respond(survey_id: str, body: ResponseIn, runtime: RuntimeDep) -> dict[str, str]:
-    """Answer a survey (public); a second answer under the same key is 409."""
-    try:
-        async with runtime.db.transaction() as session:
-            survey = await _survey(session, survey_id)
-            codes = {q["code"] for q in survey.questions}
-            unknown = sorted(set(body.answers) - codes)
-            if unknown:
-                raise Invalid("answers", f"unknown questions {unknown}")
-            if not body.answers:
-                raise Invalid("answers", "answer at least one question")
-            await session.execute(
-                insert(survey_responses).values(
-                    survey_id=survey_id,
-                    respondent_key=respondent_hash(survey_id, body.respondent_key),
-                    answers=dict(body.answers),
-                    created_at=utcnow(),
-                )
-            )
-    except IntegrityError as exc:
-        raise Conflict("this respondent has already answered") from exc
+    """Answer a survey (public) with a code it issued: one answer per code, a made-up code 403."""
+    async with runtime.db.transaction() as session:
+        survey = await _survey(session, survey_id)
+        codes = {q["code"] for q in survey.questions}
+        unknown = sorted(set(body.answers) - codes)
+        if unknown:
+            raise Invalid("answers", f"unknown questions {unknown}")
+        if not body.answers:
+            raise Invalid("answers", "answer at least one question")
+        await record_response(session, survey_id, body.response_code, dict(body.answers))
     return {"status": "recorded"}
 
 
@@ -452,8 +462,9 @@ async def get_pay(
     async with runtime.db.read_only() as session:
         unit = await scoped_unit(session, principal, org_unit, "org_unit")
         tree = await load_tree(session, unit.area_code)
-        counts = (await rolled_up(session, tree, [unit.id], parsed, rules))[unit.id]
         chosen = await find_scheme(session, county_of(unit.area_code), scheme)
+        # The same assessment as the ranking (bonus, exclusions, appeals), so pay agrees with it.
+        assessed = (await assess_units(session, tree, [unit.id], parsed, chosen, rules))[unit.id]
         cadres = (
             await session.execute(
                 select(members.c.member_id, members.c.duties)
@@ -461,7 +472,7 @@ async def get_pay(
                 .order_by(members.c.member_id)
             )
         ).all()
-    score = score_unit(counts, chosen)
+    score = assessed.score
     subsidy = yearly * parsed.fraction_of_year
     split = split_pay(subsidy, score.score, share)
     paid_duties = set(settings.evaluation_pay_duties)

@@ -39,6 +39,8 @@ class CountRules:
     projecting, so changing it needs a rebuild)."""
 
     visit_quota_per_month: int = 10
+    # Needed to take an excluded or appealed request's contribution back out of the counts.
+    response_limit_seconds: int = 24 * 3600
 
 
 class Tree:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.evaluation.adapters.orm import (
     members,
     point_items,
     review_scores,
+    survey_codes,
     survey_responses,
     surveys,
 )
@@ -21,11 +23,73 @@ from grassroots.evaluation.domain.points import stars, total_points
 from grassroots.evaluation.domain.review import MemberParts, review_results
 from grassroots.evaluation.domain.surveys import overall_rate, question_results
 from grassroots.evaluation.service.indicators import Tree
+from grassroots.kit.clock import utcnow
+from grassroots.kit.problems import Conflict, Forbidden
+
+# Codes people type from paper or an SMS: no 0/O, 1/I/L look-alikes.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10  # about 49 bits: guessing one of a few thousand live codes is hopeless
 
 
-def respondent_hash(survey_id: str, key: str) -> str:
-    """Respondent keys are kept only as salted hashes (one vote each, nothing personal kept)."""
-    return hashlib.sha256(f"{survey_id}:{key}".encode()).hexdigest()
+def code_hash(survey_id: str, code: str) -> str:
+    """Response codes are kept only as hashes bound to their survey."""
+    normalised = code.strip().upper().replace("-", "")
+    return hashlib.sha256(f"{survey_id}:{normalised}".encode()).hexdigest()
+
+
+async def issue_response_codes(
+    session: AsyncSession, survey_id: str, count: int, actor: str
+) -> list[str]:
+    """Create `count` fresh single-use codes for a survey and return them (once)."""
+    now = utcnow()
+    codes = [
+        "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)
+    ]
+    await session.execute(
+        insert(survey_codes),
+        [
+            {
+                "survey_id": survey_id,
+                "code_hash": code_hash(survey_id, code),
+                "issued_by": actor,
+                "issued_at": now,
+                "used_at": None,
+            }
+            for code in codes
+        ],
+    )
+    return codes
+
+
+async def record_response(
+    session: AsyncSession, survey_id: str, code: str, answers: dict[str, str]
+) -> None:
+    """Spend a code on one response: 403 for a code the survey never issued, 409 when spent."""
+    hashed = code_hash(survey_id, code)
+    now = utcnow()
+    spent = await session.execute(
+        update(survey_codes)
+        .where(
+            survey_codes.c.survey_id == survey_id,
+            survey_codes.c.code_hash == hashed,
+            survey_codes.c.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        issued = await session.scalar(
+            select(func.count()).where(
+                survey_codes.c.survey_id == survey_id, survey_codes.c.code_hash == hashed
+            )
+        )
+        if not issued:
+            raise Forbidden("response_code: not a code this survey issued")
+        raise Conflict("this response code has already been used")
+    await session.execute(
+        insert(survey_responses).values(
+            survey_id=survey_id, respondent_key=hashed, answers=answers, created_at=now
+        )
+    )
 
 
 async def review_result_rows(

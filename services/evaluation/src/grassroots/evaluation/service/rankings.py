@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -11,39 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from grassroots.contracts.events.evaluation import EvaluationPublished, PublishedEntry
-from grassroots.evaluation.adapters.orm import bonus_items, publications
-from grassroots.evaluation.domain.periods import Period, PeriodError
-from grassroots.evaluation.domain.scoring import RankInput, rank_units, score_unit
+from grassroots.evaluation.adapters.orm import publications
+from grassroots.evaluation.domain.periods import Period
+from grassroots.evaluation.domain.scoring import RankInput, rank_units
 from grassroots.evaluation.metrics import RANKINGS_PUBLISHED
-from grassroots.evaluation.service.indicators import CountRules, Unit, load_tree, rolled_up
-from grassroots.evaluation.service.people import survey_rates
+from grassroots.evaluation.service.assessment import assess_units
+from grassroots.evaluation.service.indicators import CountRules, Unit, load_tree
 from grassroots.evaluation.service.schemes import county_of, find_scheme
 from grassroots.kit.clock import utcnow
 from grassroots.kit.outbox import Outbox
 from grassroots.kit.problems import Conflict
-
-
-async def approved_bonus(
-    session: AsyncSession, unit_ids: list[str], period: Period
-) -> dict[str, float]:
-    """Approved bonus points per unit whose period lies inside `period`."""
-    rows = (
-        await session.execute(
-            select(bonus_items.c.org_unit_id, bonus_items.c.period, bonus_items.c.points).where(
-                bonus_items.c.org_unit_id.in_(unit_ids), bonus_items.c.status == "approved"
-            )
-        )
-    ).all()
-    months = set(period.months)
-    out: dict[str, float] = defaultdict(float)
-    for unit_id, item_period, points in rows:
-        try:
-            inside = set(Period.parse(item_period).months) <= months
-        except PeriodError:
-            inside = False
-        if inside:
-            out[unit_id] += float(points)
-    return out
 
 
 async def compute_ranking(
@@ -53,33 +29,25 @@ async def compute_ranking(
     scheme = await find_scheme(session, county_of(parent.area_code), scheme_name)
     tree = await load_tree(session, parent.area_code)
     children = [tree.units[c] for c in tree.children.get(parent.id, [])]
-    counts = await rolled_up(session, tree, [c.id for c in children], period, rules)
-    bonus = await approved_bonus(session, [c.id for c in children], period)
-    surveyed: dict[str, float | None] = {}
-    if scheme.weights.get("survey_rate"):
-        surveyed = await survey_rates(session, tree, [c.id for c in children], period)
-    inputs = []
-    rates_of = {child.id: counts[child.id].rates() for child in children}
-    for child in children:
-        rates = rates_of[child.id]
-        inputs.append(
-            RankInput(
-                org_unit_id=child.id,
-                score=score_unit(
-                    counts[child.id],
-                    scheme,
-                    bonus_points=bonus.get(child.id, 0.0),
-                    extra_rates={"survey_rate": surveyed.get(child.id)},
-                ),
-                resolution_rate=rates["resolution_rate"],
-                satisfaction_rate=rates["satisfaction_rate"],
-                received=counts[child.id].received,
-            )
+    assessed = await assess_units(session, tree, [c.id for c in children], period, scheme, rules)
+    inputs = [
+        RankInput(
+            org_unit_id=child.id,
+            score=assessed[child.id].score,
+            resolution_rate=assessed[child.id].rates["resolution_rate"],
+            satisfaction_rate=assessed[child.id].rates["satisfaction_rate"],
+            received=assessed[child.id].counts.received,
+            ranked=not (
+                assessed[child.id].score.status == "insufficient_sample"
+                and scheme.small_sample == "list_apart"
+            ),
         )
+        for child in children
+    ]
     items = []
     for entry, rank in rank_units(inputs):
         unit = tree.units[entry.org_unit_id]
-        c = counts[unit.id]
+        unit_assessment = assessed[unit.id]
         items.append(
             {
                 "org_unit_id": unit.id,
@@ -93,9 +61,8 @@ async def compute_ranking(
                 "bonus": entry.score.bonus,
                 "deduction": entry.score.deduction,
                 "indicators": {
-                    **c.as_dict(),
-                    **rates_of[unit.id],
-                    "survey_rate": surveyed.get(unit.id),
+                    **unit_assessment.counts.as_dict(),
+                    **unit_assessment.rates,
                 },
             }
         )
@@ -108,20 +75,43 @@ async def compute_ranking(
     }
 
 
+RANKED_FIELDS = ("rank", "score", "status", "grade")
+
+
+def ranking_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a correction changes: per unit, each of rank, score, status and grade that moved."""
+    old = {i["org_unit_id"]: i for i in before["items"]}
+    new = {i["org_unit_id"]: i for i in after["items"]}
+    changes = []
+    for unit_id in sorted(set(old) | set(new)):
+        was, now = old.get(unit_id, {}), new.get(unit_id, {})
+        for name in RANKED_FIELDS:
+            if was.get(name) != now.get(name):
+                changes.append(
+                    {
+                        "org_unit_id": unit_id,
+                        "name": now.get("name", was.get("name")),
+                        "field": name,
+                        "before": was.get(name),
+                        "after": now.get(name),
+                    }
+                )
+    return changes
+
+
 async def find_publication(
-    session: AsyncSession, parent_id: str, period: Period, scheme: str
+    session: AsyncSession, parent_id: str, period: Period, scheme: str, version: int | None = None
 ) -> dict[str, Any] | None:
-    """A published ranking, if any."""
-    row = (
-        await session.execute(
-            select(publications).where(
-                publications.c.kind == "ranking",
-                publications.c.parent_org_unit_id == parent_id,
-                publications.c.period == str(period),
-                publications.c.scheme == scheme,
-            )
-        )
-    ).first()
+    """A published version of a ranking (the newest unless `version` is given), if any."""
+    query = select(publications).where(
+        publications.c.kind == "ranking",
+        publications.c.parent_org_unit_id == parent_id,
+        publications.c.period == str(period),
+        publications.c.scheme == scheme,
+    )
+    if version is not None:
+        query = query.where(publications.c.version == version)
+    row = (await session.execute(query.order_by(publications.c.version.desc()).limit(1))).first()
     return dict(row._mapping) if row else None
 
 
@@ -133,11 +123,22 @@ async def publish_ranking(
     scheme_name: str,
     rules: CountRules,
     actor: str,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """Freeze the ranking and emit `EvaluationPublished`; a second publication is 409."""
-    if await find_publication(session, parent.id, period, scheme_name):
-        raise Conflict(f"the {scheme_name} ranking of {period} is already published")
+    """Freeze the ranking and emit `EvaluationPublished`.
+
+    A later publication is a correction: the next version with what changed; the earlier
+    versions stay as they were. Publishing an unchanged ranking again is 409.
+    """
+    latest = await find_publication(session, parent.id, period, scheme_name)
     ranking = await compute_ranking(session, parent, period, scheme_name, rules)
+    version = 1 if latest is None else int(latest["version"]) + 1
+    changes = None if latest is None else ranking_changes(latest["entries"], ranking)
+    if latest is not None and not changes:
+        raise Conflict(
+            f"the {scheme_name} ranking of {period} is published (version {latest['version']}) "
+            "and nothing has changed since"
+        )
     publication_id = str(uuid7())
     entries = [
         PublishedEntry(
@@ -158,10 +159,13 @@ async def publish_ranking(
                     entries=ranking,
                     published_by=actor,
                     published_at=now,
+                    version=version,
+                    changes=changes,
+                    note=note,
                 )
             )
     except IntegrityError as exc:
-        raise Conflict(f"the {scheme_name} ranking of {period} is already published") from exc
+        raise Conflict(f"version {version} of this ranking was just published") from exc
     await outbox.add(
         session,
         EvaluationPublished(
@@ -171,7 +175,7 @@ async def publish_ranking(
             period=str(period),
             scheme=scheme_name,
             entries=entries,
-            version=1,
+            version=version,
             occurred_at=now,
         ),
         area_code=parent.area_code,
@@ -182,5 +186,8 @@ async def publish_ranking(
     return {
         "id": publication_id,
         "published_at": now,
+        "version": version,
+        "changes": changes,
+        "note": note,
         **ranking,
     }

@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from grassroots.evaluation.adapters.orm import schemes
-from grassroots.evaluation.domain.scoring import DEFAULT_SCHEME, THREE_RATES, Deduction, Scheme
+from grassroots.evaluation.domain.scoring import (
+    DEFAULT_MIN_FEEDBACKS,
+    DEFAULT_SCHEME,
+    THREE_RATES,
+    Deduction,
+    Scheme,
+)
 from grassroots.kit.clock import utcnow
 from grassroots.kit.problems import NotFound
 
@@ -30,6 +36,8 @@ def scheme_to_definition(scheme: Scheme) -> dict[str, Any]:
         ],
         "grades": [{"grade": g, "min_score": s} for g, s in scheme.grades],
         "lowest_grade": scheme.lowest_grade,
+        "min_feedbacks": scheme.min_feedbacks,
+        "small_sample": scheme.small_sample,
     }
 
 
@@ -46,6 +54,12 @@ def scheme_from_definition(name: str, version: int, definition: dict[str, Any]) 
         ),
         grades=tuple((g["grade"], float(g["min_score"])) for g in definition.get("grades", [])),
         lowest_grade=str(definition.get("lowest_grade", "poor")),
+        min_feedbacks=int(definition.get("min_feedbacks", DEFAULT_MIN_FEEDBACKS)),
+        small_sample=(
+            "list_apart"
+            if definition.get("small_sample") == "list_apart"
+            else "rank_on_other_rates"
+        ),
     )
 
 
