@@ -295,7 +295,7 @@ async def test_an_opted_out_channel_is_skipped_but_a_critical_rule_goes_out(
     async with start_notifications() as svc:
         await svc.contacts_stored(1)
         answer = await svc.client.put(
-            f"/v1/preferences/{CITIZEN}", json={"opted_out": ["sms"]}, headers=h.STAFF
+            f"/v1/preferences/{CITIZEN}", json={"opted_out": ["sms"]}, headers=auth()
         )
         assert answer.status_code == 200
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
@@ -406,7 +406,7 @@ async def test_an_english_speaker_gets_the_english_template(
     await publisher.contact(CITIZEN, h.VILLAGE, phone="13800001234", tracking_code="T9")
     async with start_notifications() as svc:
         await svc.contacts_stored(1)
-        await svc.client.put(f"/v1/preferences/{CITIZEN}", json={"locale": "en"}, headers=h.STAFF)
+        await svc.client.put(f"/v1/preferences/{CITIZEN}", json={"locale": "en"}, headers=auth())
         await publisher.publish(request_event(req.RequestAccepted, 2), h.VILLAGE)
 
         async def sent() -> bool:

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from grassroots.kit.clock import utcnow
 from grassroots.kit.idempotency import IdempotentCall
+from grassroots.kit.limits import RateLimiter
 from grassroots.kit.testing.services import RunningService
 from grassroots.requests.adapters.orm import requests
-from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
 
 from .conftest import CITIZEN, VILLAGE, VILLAGE_CADRE
@@ -92,7 +92,9 @@ async def test_a_key_is_kept_for_a_day(service: RunningService) -> None:
 
 
 async def test_a_retried_open311_post_is_stored_once(open311: RunningService) -> None:  # noqa: F811
-    open311.app.state.public_limiter = RateLimiter(burst=100, per_minute=100)
+    open311.app.state.public_limiter = RateLimiter(
+        open311.runtime.db, "requests.intake", burst=100, per_minute=100
+    )
     headers = {"Idempotency-Key": "open311-retry"}
     answers = await asyncio.gather(
         *(

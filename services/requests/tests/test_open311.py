@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import ExifTags, Image
 
+from grassroots.kit.limits import RateLimiter
 from grassroots.kit.testing.services import RunningService
-from grassroots.requests.entrypoints.ratelimit import RateLimiter
 
 from .conftest import ADMIN, COUNTY, ITEM, TOWN, VILLAGE, VILLAGE_CADRE
 
@@ -43,7 +43,9 @@ async def open311(service: RunningService) -> RunningService:
     response = await service.client.post("/v1/catalog", json=ROOF, headers=ADMIN)
     assert response.status_code == 201, response.text
     # These tests post more than the fixture's small public burst allows.
-    service.app.state.public_limiter = RateLimiter(burst=100, per_minute=100)
+    service.app.state.public_limiter = RateLimiter(
+        service.runtime.db, "requests.intake", burst=100, per_minute=100
+    )
     return service
 
 

@@ -19,7 +19,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grassroots.kit import context, metrics, openapi
+from grassroots.kit.bodylimit import BodyLimitMiddleware
 from grassroots.kit.db import Database
+from grassroots.kit.failures import FailureMiddleware
+from grassroots.kit.guards import install_guard
 from grassroots.kit.messaging import (
     AnyConsumerSpec,
     EventConsumers,
@@ -28,7 +31,8 @@ from grassroots.kit.messaging import (
     ensure_streams,
 )
 from grassroots.kit.outbox import Outbox, OutboxRelay
-from grassroots.kit.problems import install_problem_handlers, problem_response
+from grassroots.kit.paging import use_cursor_secret
+from grassroots.kit.problems import install_problem_handlers
 from grassroots.kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -161,10 +165,9 @@ class Runtime:
 class ObservabilityMiddleware:
     """Correlation id in and out; request count and latency by route template."""
 
-    def __init__(self, app: ASGIApp, service: str, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -174,7 +177,6 @@ class ObservabilityMiddleware:
         correlation = headers.get(b"x-correlation-id", b"").decode()[:64] or str(uuid.uuid4())
         token = context.correlation_id.set(correlation)
         status_holder = {"status": 500}
-        length = headers.get(b"content-length")
         started = time.perf_counter()
 
         async def send_wrapper(message: Message) -> None:
@@ -188,13 +190,7 @@ class ObservabilityMiddleware:
             await send(message)
 
         try:
-            if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-                response = problem_response(
-                    413, f"request body larger than {self.max_body_bytes} bytes"
-                )
-                await response(scope, receive, send_wrapper)
-            else:
-                await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, send_wrapper)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
@@ -248,13 +244,14 @@ def create_app(
     app = FastAPIOffline(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.state.settings = runtime.settings
     app.state.runtime = runtime
+    use_cursor_secret(runtime.settings.cursor_key)
     install_problem_handlers(app)
     openapi.install_openapi(app)
-    app.add_middleware(
-        ObservabilityMiddleware,
-        service=runtime.service,
-        max_body_bytes=runtime.settings.max_body_bytes,
-    )
+    install_guard(app)
+    # Outermost last: correlation id, then the failure shell, then the body count.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(FailureMiddleware)
+    app.add_middleware(ObservabilityMiddleware, service=runtime.service)
 
     @app.get("/healthz", tags=["operations"], summary="The process lives")
     async def healthz() -> dict[str, str]:

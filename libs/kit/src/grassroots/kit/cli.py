@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -96,6 +97,21 @@ async def _reseal(spec: ServiceSpec, settings: ServiceSettings) -> int:
     return 0
 
 
+def server_config(app: FastAPI, settings: ServiceSettings, **overrides: Any) -> uvicorn.Config:
+    """How `serve` runs the app under uvicorn."""
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        # The client address is the kit's to find (proxies.py): uvicorn would believe
+        # X-Forwarded-For from any loopback peer.
+        "proxy_headers": False,
+        **overrides,
+    }
+    return uvicorn.Config(app, **options)
+
+
 def run(spec: ServiceSpec, argv: list[str] | None = None) -> int:
     """Entry point of `python -m grassroots.<service>`."""
     args = _parser(spec.name).parse_args(argv)
@@ -108,7 +124,7 @@ def run(spec: ServiceSpec, argv: list[str] | None = None) -> int:
             return 0
     if args.command == "serve":
         app = spec.app_factory(settings)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.Server(server_config(app, settings)).run()
         return 0
     if args.command == "revision":
         from alembic import command

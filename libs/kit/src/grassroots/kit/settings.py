@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +31,10 @@ def redact_url(url: str) -> str:
     return ",".join(parts)
 
 
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
 class ServiceSettings(BaseSettings):
     """Common settings; each service subclasses it and adds its database URL and port."""
 
@@ -55,6 +60,15 @@ class ServiceSettings(BaseSettings):
     auth_role_claim: str = "role"
     auth_org_claim: str = "org"
     auth_role_map: dict[str, str] = Field(default_factory=dict)
+    # Signs paging cursors; unset, a key derived from GR_JWT_SECRET (refused at its dev default
+    # in production) signs them, so every replica of a deployment reads the others' cursors.
+    cursor_secret: str | None = Field(default=None, min_length=16)
+    # Comma-separated addresses or networks (CIDR) of the reverse proxies whose
+    # X-Forwarded-For names the client; empty: the header is taken from nobody.
+    trusted_proxies: str = ""
+    # Comma-separated token subjects (the portal's client id) that may name the citizen they
+    # act for in X-Forwarded-For; empty: nobody.
+    forwarding_clients: str = ""
     area_filter: str = ""
     # Read through grassroots.kit.clock wherever a date people mean is needed; checked here.
     time_zone: str = DEFAULT_TIME_ZONE
@@ -81,6 +95,13 @@ class ServiceSettings(BaseSettings):
         filter_prefix(value)
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for part in _split(value):
+            ipaddress.ip_network(part, strict=False)
+        return value
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -100,6 +121,21 @@ class ServiceSettings(BaseSettings):
     def jwks_url(self) -> str:
         """Where the issuer publishes its keys (`GR_AUTH_JWKS_URL`, else under the issuer)."""
         return self.auth_jwks_url or self.auth_issuer.rstrip("/") + "/.well-known/jwks.json"
+
+    @property
+    def cursor_key(self) -> str:
+        """The secret paging cursors are signed with."""
+        return self.cursor_secret or "cursor:" + self.jwt_secret
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of GR_TRUSTED_PROXIES."""
+        return tuple(ipaddress.ip_network(p, strict=False) for p in _split(self.trusted_proxies))
+
+    @property
+    def forwarding_client_ids(self) -> frozenset[str]:
+        """The token subjects of GR_FORWARDING_CLIENTS."""
+        return frozenset(_split(self.forwarding_clients))
 
     @property
     def nats_url_redacted(self) -> str:

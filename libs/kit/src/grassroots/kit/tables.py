@@ -1,11 +1,13 @@
-"""Tables the kit keeps in every service's database: outbox, inbox and dead letters."""
+"""Tables the kit keeps in every service's database: outbox, inbox, dead letters, limits."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -96,4 +98,17 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
     PrimaryKeyConstraint("scope", "key"),
+)
+
+# Token buckets of public rate limits, shared by every replica using this database (limits.py).
+rate_limits = Table(
+    "kit_rate_limits",
+    kit_metadata,
+    Column("bucket", String(40), nullable=False),
+    Column("client", String(64), nullable=False),
+    Column("tokens", Float, nullable=False),
+    # Seconds since the epoch: the refill arithmetic is the same in both dialects.
+    Column("updated_at", Float, nullable=False),
+    Column("granted", Boolean, nullable=False),
+    PrimaryKeyConstraint("bucket", "client"),
 )

@@ -73,6 +73,11 @@ class NotificationsSettings(ServiceSettings):
         """The configured gateway, else the development sink of this very service."""
         if self.notifications_sms_gateway_url:
             return self.notifications_sms_gateway_url
-        if self.env != "production" and self.notifications_dev_sms_sink:
+        if self.dev_sms_sink_mounted:
             return f"http://{self.host}:{self.port}/dev/sms-sink"
         return None
+
+    @property
+    def dev_sms_sink_mounted(self) -> bool:
+        """The development SMS sink exists only in development (and the test harness)."""
+        return self.env in ("development", "test") and self.notifications_dev_sms_sink

@@ -115,7 +115,7 @@ def build_app(
             await http.aclose()
 
     routers = [router, replica_router()]
-    if config.env != "production" and config.notifications_dev_sms_sink:
+    if config.dev_sms_sink_mounted:
         routers.append(dev_router)
     app = create_app(
         runtime,

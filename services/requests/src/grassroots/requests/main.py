@@ -15,6 +15,7 @@ from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.idempotency import IdempotencyKeys
+from grassroots.kit.limits import RateLimiter
 from grassroots.kit.messaging import EventHandler
 from grassroots.kit.orgtree import org_tree_consumer
 from grassroots.kit.resealing import SealedColumn
@@ -34,7 +35,6 @@ from grassroots.requests.entrypoints import (
     visits,
 )
 from grassroots.requests.entrypoints.http import routers
-from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.lookups import Lookups
 from grassroots.requests.service.members import members_consumer
@@ -107,10 +107,17 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app.state.requests = ctx
     app.state.public_limiter = RateLimiter(
-        settings.requests_public_burst, settings.requests_public_per_minute
+        runtime.db,
+        "requests.intake",
+        burst=settings.requests_public_burst,
+        per_minute=settings.requests_public_per_minute,
     )
     app.state.lookup_limiter = RateLimiter(
-        settings.requests_lookup_burst, settings.requests_lookup_per_minute, what="look-ups"
+        runtime.db,
+        "requests.lookup",
+        burst=settings.requests_lookup_burst,
+        per_minute=settings.requests_lookup_per_minute,
+        what="look-ups",
     )
     return app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +42,7 @@ from grassroots.evaluation.service.people import (
 from grassroots.evaluation.service.schemes import county_of, find_scheme
 from grassroots.kit.auth import CurrentPrincipal, Principal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.guards import viewers_may_call
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 
@@ -121,7 +122,10 @@ async def _review(session: Any, principal: Principal, review_id: str) -> Any:
     return row
 
 
-@router.post("/evaluations/{review_id}/{part}", status_code=201)
+# Mass raters score with a viewer's token.
+@router.post(
+    "/evaluations/{review_id}/{part}", status_code=201, dependencies=[Depends(viewers_may_call)]
+)
 async def submit_score(
     review_id: str,
     part: Literal["self", "mass", "org", "unit"],

@@ -6,20 +6,24 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select, update
 
 from grassroots.contracts.area import AreaCode, Tier, area_tier, parent_area_codes
 from grassroots.contracts.events.base import REGISTRY
 from grassroots.kit.auth import CurrentPrincipal, Principal
+from grassroots.kit.guards import PlatformAdmin
 from grassroots.kit.masking import mask_phone
 from grassroots.kit.orgtree import get_unit
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Conflict, Invalid, NotFound
+from grassroots.kit.tables import org_units
 from grassroots.notifications.adapters.orm import (
     board_items,
     broadcasts,
+    contacts,
+    members,
     notifications,
     preferences,
     rule_overrides,
@@ -216,21 +220,48 @@ class PreferencesOut(PreferencesIn):
     recipient: str
 
 
-def _check_recipient(principal: Principal, recipient: str) -> None:
+async def _recipient_area(session: Any, recipient: str) -> str | None:
+    """Where a recipient belongs: a member's unit, a citizen's request's unit."""
+    kind, _, ident = recipient.partition(":")
+    if kind == "member":
+        query = select(org_units.c.area_code).join(members, members.c.org_unit_id == org_units.c.id)
+        found = await session.scalar(query.where(members.c.member_id == ident))
+    else:
+        query = select(org_units.c.area_code).join(
+            contacts, contacts.c.org_unit_id == org_units.c.id
+        )
+        found = await session.scalar(query.where(contacts.c.recipient_id == recipient))
+    return str(found) if found is not None else None
+
+
+async def recipient_in_scope(request: Request, principal: CurrentPrincipal, recipient: str) -> str:
+    """The path's recipient, when the caller may see them: themselves, or staff of their area.
+
+    A dependency, so the check runs before the body is read; a recipient this service cannot
+    place in an area is seen only by a token of the whole country.
+    """
     kind, _, ident = recipient.partition(":")
     if kind not in ("citizen", "member") or not ident:
         raise Invalid("recipient", "must be citizen:<request_id> or member:<member_id>")
     if recipient == f"member:{principal.sub}":
-        return
+        return recipient
     principal.require_role("cadre")
+    async with _state(request).runtime.db.read_only() as session:
+        area = await _recipient_area(session, recipient)
+    if area is None:
+        if principal.area_prefix:
+            raise NotFound(f"no recipient {recipient} in this token's scope")
+        return recipient
+    principal.require_area(area)
+    return recipient
+
+
+Recipient = Annotated[str, Depends(recipient_in_scope)]
 
 
 @router.get("/preferences/{recipient}", tags=["preferences"], response_model=PreferencesOut)
-async def get_preferences(
-    request: Request, principal: CurrentPrincipal, recipient: str
-) -> PreferencesOut:
-    """A recipient's preferences (a member their own; staff anyone's)."""
-    _check_recipient(principal, recipient)
+async def get_preferences(request: Request, recipient: Recipient) -> PreferencesOut:
+    """A recipient's preferences (a member their own; staff of the recipient's area)."""
     async with _state(request).runtime.db.read_only() as session:
         row = (
             await session.execute(
@@ -244,10 +275,9 @@ async def get_preferences(
 
 @router.put("/preferences/{recipient}", tags=["preferences"], response_model=PreferencesOut)
 async def put_preferences(
-    request: Request, principal: CurrentPrincipal, recipient: str, body: PreferencesIn
+    request: Request, recipient: Recipient, body: PreferencesIn
 ) -> PreferencesOut:
-    """Replace a recipient's preferences."""
-    _check_recipient(principal, recipient)
+    """Replace a recipient's preferences (a member their own; staff of the recipient's area)."""
     values = {"opted_out": body.opted_out, "locale": body.locale, "updated_at": _now(request)}
     async with _state(request).runtime.db.transaction() as session:
         changed = await session.execute(
@@ -337,10 +367,10 @@ async def get_template(
 
 @router.put("/templates/{key}", tags=["templates"], response_model=TemplateOut)
 async def put_template(
-    request: Request, principal: CurrentPrincipal, key: str, body: TemplateIn
+    request: Request, principal: PlatformAdmin, key: str, body: TemplateIn
 ) -> TemplateOut:
-    """Save a new version; a template that does not render with the key's variables is refused."""
-    principal.require_role("org_admin")
+    """Save a new version (platform admins: templates are platform-wide, with no county's own
+    copy); a template that does not render with the key's variables is refused."""
     text = TemplateText(body.subject, body.body)
     try:
         validate_template(key, body.locale, text)
@@ -859,9 +889,16 @@ async def sms_sink_receive(request: Request, body: SinkIn) -> dict[str, Any]:
 async def sms_sink_list(
     request: Request, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[SinkOut]:
-    """What the development sink recorded, newest first (admins)."""
+    """What the development sink recorded for the token's area, newest first (admins)."""
     principal.require_role("org_admin")
-    query = select(sms_sink)
+    sent = notifications.c.area_code.startswith(principal.area_prefix)
+    if not principal.area_prefix:
+        sent = sent | notifications.c.id.is_(None)  # messages of no notification: root only
+    query = (
+        select(sms_sink)
+        .select_from(sms_sink.outerjoin(notifications, notifications.c.id == sms_sink.c.reference))
+        .where(sent)
+    )
     after = decode_cursor(cursor)
     if after is not None:
         query = query.where(sms_sink.c.id < int(after))

@@ -10,8 +10,9 @@ from starlette.datastructures import UploadFile
 from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.paging import Page
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
+from grassroots.kit.proxies import client_address
 from grassroots.requests.domain.tracking import normalise_tracking_code
-from grassroots.requests.entrypoints.http import Ctx, client_key, lookup_limiter
+from grassroots.requests.entrypoints.http import Ctx, lookup_limiter
 from grassroots.requests.entrypoints.schemas import AttachmentOut
 from grassroots.requests.service import attachments
 from grassroots.requests.service.attachments import StoredFile
@@ -151,7 +152,7 @@ def _code(tracking_code: str) -> str:
 )
 async def citizen_upload(ctx: Ctx, tracking_code: str, request: Request) -> AttachmentOut:
     """The citizen adds a photo to their own request (tracking code and phone's last 4 digits)."""
-    lookup_limiter(request).check(client_key(request))
+    await lookup_limiter(request).check(client_address(request))
     code = _code(tracking_code)
     data, form = await read_upload(request, ctx)
     last4 = form.get("phone_last4")
@@ -169,7 +170,7 @@ async def citizen_list(
     ctx: Ctx, tracking_code: str, request: Request, phone_last4: PhoneLast4 = None
 ) -> Page[AttachmentOut]:
     """The citizen's own request's attachments."""
-    lookup_limiter(request).check(client_key(request))
+    await lookup_limiter(request).check(client_address(request))
     row = await attachments.citizen_request(ctx, _code(tracking_code), phone_last4)
     items = [attachment_out(r) for r in await attachments.list_attachments(ctx, row)]
     return Page(items=items, next_cursor=None)
@@ -189,7 +190,7 @@ async def citizen_read(
     thumbnail: bool = False,
 ) -> Response:
     """One attachment of the citizen's own request."""
-    lookup_limiter(request).check(client_key(request))
+    await lookup_limiter(request).check(client_address(request))
     row = await attachments.citizen_request(ctx, _code(tracking_code), phone_last4)
     return file_response(
         await attachments.read_attachment(ctx, row, attachment_id, thumbnail=thumbnail)

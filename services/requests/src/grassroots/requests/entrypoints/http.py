@@ -22,15 +22,16 @@ from grassroots.kit.idempotency import (
     check_key,
     fingerprint,
 )
+from grassroots.kit.limits import RateLimiter
 from grassroots.kit.masking import mask_name, mask_phone
 from grassroots.kit.orgtree import replica_router
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Forbidden, Invalid, NotFound, ProblemError
+from grassroots.kit.proxies import acts_for_citizens, client_address
 from grassroots.requests.adapters.orm import calendar_days, personal_data_reads, requests
 from grassroots.requests.domain.machine import CLOCK_RUNNING, Action, Status, allowed_actions
 from grassroots.requests.domain.tracking import normalise_tracking_code
 from grassroots.requests.domain.wording import STATUS_TEXT, step_text
-from grassroots.requests.entrypoints.ratelimit import RateLimiter
 from grassroots.requests.entrypoints.schemas import (
     Appointment,
     AssignIn,
@@ -72,11 +73,6 @@ async def get_ctx(request: Request) -> RequestsContext:
 
 
 Ctx = Annotated[RequestsContext, Depends(get_ctx)]
-
-
-def client_key(request: Request) -> str:
-    """Who a token-less caller is, for rate limiting (the peer address)."""
-    return request.client.host if request.client else "unknown"
 
 
 def public_limiter(request: Request) -> RateLimiter:
@@ -306,7 +302,6 @@ async def submit_request(
                 f"channel {body.channel} needs a cadre's bearer token",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        public_limiter(request).check(client_key(request))
         actor = "citizen"
     else:
         principal.require_role("cadre")
@@ -314,6 +309,8 @@ async def submit_request(
         if body.channel == "open311":
             raise Invalid("channel", "open311 requests come in through /open311/v2/")
         actor = principal.sub
+    if principal is None or acts_for_citizens(request, principal):
+        await public_limiter(request).check(client_address(request, principal))
     intake = intake_from(body, body.channel)
     contact = (intake.citizen_name, intake.citizen_phone)
     call = await idempotent_call(request, f"requests:{actor}")
@@ -558,12 +555,14 @@ async def resume_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str)
 
 
 @api.post("/requests/{request_id}/feedback", response_model=TrackOut, tags=["citizens"])
-async def give_feedback(ctx: Ctx, request_id: str, body: FeedbackIn, request: Request) -> TrackOut:
+async def give_feedback(
+    ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: OptionalPrincipal
+) -> TrackOut:
     """The citizen rates the result (public; tracking code and phone's last four digits).
 
     Rate-limited per client, so the four digits cannot be guessed by trying them all.
     """
-    lookup_limiter(request).check(client_key(request))
+    await lookup_limiter(request).check(client_address(request, principal))
     code = normalise_tracking_code(body.tracking_code)
     if code is None:
         raise Invalid("tracking_code", "not a tracking code")
@@ -574,9 +573,11 @@ async def give_feedback(ctx: Ctx, request_id: str, body: FeedbackIn, request: Re
 
 
 @api.get("/track/{tracking_code}", response_model=TrackOut, tags=["citizens"])
-async def track_request(ctx: Ctx, tracking_code: str, request: Request) -> TrackOut:
+async def track_request(
+    ctx: Ctx, tracking_code: str, request: Request, principal: OptionalPrincipal
+) -> TrackOut:
     """Where a request stands, in plain words: never the phone or the handler's identity."""
-    lookup_limiter(request).check(client_key(request))
+    await lookup_limiter(request).check(client_address(request, principal))
     code = normalise_tracking_code(tracking_code)
     if code is None:
         raise NotFound("no request with this tracking code")

@@ -22,6 +22,7 @@ from grassroots.contracts.area import check_area_code, is_within
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.idempotency import REPLAYED_HEADER, AlreadyAnswered, KeyReused, StoredAnswer
 from grassroots.kit.problems import ProblemError
+from grassroots.kit.proxies import client_address
 from grassroots.requests.adapters.orm import catalog_items, requests
 from grassroots.requests.domain.attachments import Prepared
 from grassroots.requests.domain.machine import Status
@@ -231,7 +232,7 @@ async def create_request(request: Request, fmt: str) -> Response:
             raise Open311Error(422, exc.detail) from exc
         if stored is not None:
             return _stored(fmt, stored)
-        request.app.state.public_limiter.check(request.client.host if request.client else "unknown")
+        await request.app.state.public_limiter.check(client_address(request))
         form = await request.form(max_files=1)
         county = _jurisdiction(_text(form, "jurisdiction_id"))
         code = _text(form, "service_code")

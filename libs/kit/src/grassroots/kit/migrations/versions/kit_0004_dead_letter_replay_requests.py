@@ -1,7 +1,7 @@
 """kit table: dead letters remember that an operator asked for a replay
 
-Revision ID: kit_0003
-Revises: kit_0002
+Revision ID: kit_0004
+Revises: kit_0003_idempotency
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "kit_0003"
-down_revision: str | None = "kit_0002"
+revision: str = "kit_0004"
+down_revision: str | None = "kit_0003_idempotency"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
