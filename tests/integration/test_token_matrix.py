@@ -51,7 +51,13 @@ ANONYMOUS = {
     "POST /v1/requests",
     "GET /v1/catalog",
     "GET /v1/catalog/{county}/{code}",
+    "GET /v1/catalog/export",
     "GET /v1/track/{tracking_code}",
+    # A citizen's own photos: the tracking code and the phone's last four digits open them.
+    "POST /v1/track/{tracking_code}/attachments",
+    "GET /v1/track/{tracking_code}/attachments",
+    "GET /v1/track/{tracking_code}/attachments/{attachment_id}",
+    "GET /open311/v2/media/{attachment_id}",
     "POST /v1/requests/{request_id}/feedback",
     "GET /open311/v2/discovery.{fmt}",
     "GET /open311/v2/services.{fmt}",

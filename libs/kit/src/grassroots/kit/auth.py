@@ -319,13 +319,13 @@ class TokenVerifier:
                 raise _unauthorized("HS256 tokens are refused in production")
             return decode_token(self.secret, token)
         if algorithm not in ASYMMETRIC_ALGORITHMS:
-            raise _unauthorized("invalid token: unsupported algorithm")
+            raise _unauthorized("invalid token")
         kid = header.get("kid")
         key = await self.keys.key(str(kid)) if kid else None
         if key is None:
             raise _unauthorized("invalid token: signed by an unknown key")
         if key.algorithm_name != algorithm:
-            raise _unauthorized("invalid token: algorithm does not match the key")
+            raise _unauthorized("invalid token")
         principal, expires = self._decode(token, key, algorithm)
         self._verified[token] = (principal, expires)
         if len(self._verified) > self.remember:
