@@ -23,6 +23,7 @@ FILE_ROUTES = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     },
     "/v1/rankings/chart": {"image/png", "image/svg+xml"},
+    "/open311/v2/media/{attachment_id}": {"image/jpeg", "image/png", "image/webp"},
     "/v1/orgs/{org_unit_id}/trend": {"image/png", "image/svg+xml"},
     "/metrics": {"text/plain"},
 }
@@ -86,5 +87,5 @@ def test_answers_name_their_media_types_and_their_bodies(service_app: FastAPI) -
                     method,
                     path,
                 )
-        if path.startswith("/open311/"):
+        if path.startswith("/open311/") and path not in FILE_ROUTES:
             assert set(next(iter(success.values()))["content"]) == {"application/json", "text/xml"}

@@ -28,7 +28,9 @@ from grassroots.evaluation.service.fairness import (
 )
 from grassroots.evaluation.service.indicators import load_tree
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.openapi import binary
 from grassroots.kit.paging import Cursor, Limit, decode_cursor, encode_cursor
+from grassroots.kit.spreadsheets import XLSX_MEDIA_TYPE
 
 router = APIRouter(prefix="/v1", tags=["fairness"])
 
@@ -196,7 +198,11 @@ ATTRIBUTION_COLUMNS = (
 )
 
 
-@router.get("/orgs/{org_unit_id}/attribution/export", response_class=Response)
+@router.get(
+    "/orgs/{org_unit_id}/attribution/export",
+    response_class=Response,
+    responses=binary("text/csv", XLSX_MEDIA_TYPE),
+)
 async def export_attribution(
     org_unit_id: str,
     principal: CurrentPrincipal,

@@ -214,7 +214,12 @@ async def get_import_job(
     return await import_jobs.get_import_job(runtime.db, principal, job_id)
 
 
-@router.get("/members/import/template", tags=["import and export"], response_model=None)
+@router.get(
+    "/members/import/template",
+    tags=["import and export"],
+    response_class=Response,
+    responses=binary("text/csv", XLSX),
+)
 async def import_template(
     principal: CurrentPrincipal, format: Literal["csv", "xlsx"] = "xlsx"
 ) -> Response:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from grassroots.contracts.area import check_area_code
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.openapi import binary
 from grassroots.kit.problems import Invalid
 from grassroots.kit.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from grassroots.requests.entrypoints.http import Ctx
@@ -44,7 +45,11 @@ async def import_catalog(
     )
 
 
-@router.get("/catalog/export", response_class=Response)
+@router.get(
+    "/catalog/export",
+    response_class=Response,
+    responses=binary("text/csv", XLSX_MEDIA_TYPE),
+)
 async def export_catalog(
     ctx: Ctx,
     county: Annotated[str, Query(description="12-digit county area code")],

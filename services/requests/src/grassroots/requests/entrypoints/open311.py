@@ -21,6 +21,7 @@ from starlette.datastructures import UploadFile
 from grassroots.contracts.area import check_area_code, is_within
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.idempotency import REPLAYED_HEADER, AlreadyAnswered, KeyReused, StoredAnswer
+from grassroots.kit.openapi import binary
 from grassroots.kit.problems import ProblemError
 from grassroots.kit.proxies import client_address
 from grassroots.requests.adapters.orm import catalog_items, requests
@@ -486,7 +487,7 @@ async def get_request(
     return await _guarded(fmt, work)
 
 
-@router.get("/media/{attachment_id}", responses={200: {"content": {"image/jpeg": {}}}})
+@router.get("/media/{attachment_id}", responses=binary("image/jpeg", "image/png", "image/webp"))
 async def media(request: Request, attachment_id: str) -> Response:
     """The photo an Open311 client posted (re-encoded, without EXIF): the request's media_url."""
     stored = await attachments.open311_media(_ctx(request), attachment_id)
