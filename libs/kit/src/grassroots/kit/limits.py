@@ -41,7 +41,10 @@ class RateLimiter:
         """Take one token for `client`; raise 429 with Retry-After when there is none."""
         now = time.time()
         row = rate_limits.c
-        refilled = row.tokens + (now - row.updated_at) * self.rate
+        # Concurrent checks may commit out of order: a check that read the clock earlier than
+        # the row's last update refills nothing (rather than a negative amount).
+        elapsed = case((row.updated_at < now, now - row.updated_at), else_=0.0)
+        refilled = row.tokens + elapsed * self.rate
         refilled = case((refilled > self.burst, self.burst), else_=refilled)
         async with self.db.transaction() as session:
             statement = (
@@ -57,7 +60,7 @@ class RateLimiter:
                     index_elements=["bucket", "client"],
                     set_={
                         "tokens": case((refilled >= 1.0, refilled - 1.0), else_=refilled),
-                        "updated_at": now,
+                        "updated_at": case((row.updated_at < now, now), else_=row.updated_at),
                         "granted": refilled >= 1.0,
                     },
                 )
