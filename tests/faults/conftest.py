@@ -349,7 +349,14 @@ async def settled(nats_url: str, dsn: str, acknowledged: list[str], timeout: flo
     """The audit once the outbox has drained (every stored row's event published)."""
     deadline = time.monotonic() + timeout
     while True:
-        result = await audit(nats_url, dsn, acknowledged)
+        try:
+            result = await audit(nats_url, dsn, acknowledged)
+        except nats.errors.TimeoutError:
+            # A cluster that just regained a node may take a moment to answer a new consumer.
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+            continue
         if result.unpublished == 0 or time.monotonic() > deadline:
             print(result.line(), file=sys.stderr)
             return result
