@@ -81,11 +81,9 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def scanner(runtime: Runtime) -> AsyncIterator[None]:
         await ctx.reload_calendar()
-        # The segmentation dictionary takes about a second: load it beside start-up, not in its
-        # way (an intake arriving first waits for it).
-        runtime.add_task(
-            asyncio.create_task(asyncio.to_thread(warm_up), name="requests-segmentation-warm-up")
-        )
+        # The segmentation dictionary takes about a second to load: load it before the service
+        # reports ready, so the first intakes after a start or a restart do not stall on it.
+        await asyncio.to_thread(warm_up)
         if settings.requests_run_scanner:
             runtime.add_task(asyncio.create_task(run_scanner(ctx), name="requests-sla-scanner"))
         yield
