@@ -184,6 +184,11 @@ def main() -> int:
     }
     # Every service trusts the portal started here (unless pointed at another issuer).
     env.setdefault("GR_AUTH_ISSUER", f"http://127.0.0.1:{ports['portal']}")
+    # The website reaches the four services here, and acts for citizens as `portal-web`.
+    for name in SERVICES:
+        if name != "portal":
+            env.setdefault(f"GR_PORTAL_{name.upper()}_URL", f"http://127.0.0.1:{ports[name]}")
+    env.setdefault("GR_FORWARDING_CLIENTS", env.get("GR_PORTAL_WEB_CLIENT_ID", "portal-web"))
     password, generated = admin_password(var_dir)
     env["GR_PORTAL_ADMIN_PASSWORD"] = password
     busy = [f"{name}:{p}" for name, p in ports.items() if answers("127.0.0.1", p)]
@@ -251,7 +256,7 @@ def main() -> int:
         subprocess.run([python, str(ROOT / "scripts" / "demo.py")], env=env, check=True)
         print()
         portal = f"http://127.0.0.1:{ports['portal']}"
-        say(f"portal         {portal}   sign in: POST {portal}/v1/auth/login")
+        say(f"portal         {portal}   the website (staff sign in at {portal}/login)")
         if generated:
             say(f"  admin password (shown this once, kept in {var_dir}/portal/admin-password):")
             say(f"  admin / {password}")

@@ -119,6 +119,15 @@ async def test_a_trusted_proxy_or_the_portal_names_the_citizen(
         assert (
             await running.client.post("/v1/requests", json=BODY, headers=headers)
         ).status_code == 201
+        # The portal's own token needs no cadre's role: it submits as the citizen, online only.
+        website = {**auth("viewer", sub="portal-client"), "X-Forwarded-For": "198.51.100.40"}
+        taken = await running.client.post("/v1/requests", json=BODY, headers=website)
+        assert taken.status_code == 201, taken.text
+        history = (await running.client.get(taken.headers["Location"], headers=auth())).json()
+        assert history["history"][0]["actor"] == "citizen"
+        by_phone = {**BODY, "channel": "hotline"}
+        refused = await running.client.post("/v1/requests", json=by_phone, headers=website)
+        assert refused.status_code == 401
 
 
 async def test_two_replicas_on_one_database_share_the_allowance(

@@ -44,6 +44,23 @@ class PortalSettings(ServiceSettings):
     # Per client address (many people may share one, so a higher threshold).
     portal_client_lock_after: int = Field(default=20, ge=1)
     portal_forget_failures_seconds: int = Field(default=900, ge=1)
+    # The website: where the four services answer (their public HTTP APIs), and the session.
+    portal_members_url: str = "http://127.0.0.1:8001"
+    portal_requests_url: str = "http://127.0.0.1:8002"
+    portal_notifications_url: str = "http://127.0.0.1:8003"
+    portal_evaluation_url: str = "http://127.0.0.1:8004"
+    # The portal's own client id: its viewer token reads names for the public pages and
+    # submits citizens' needs; list it in every service's GR_FORWARDING_CLIENTS.
+    portal_web_client_id: str = "portal-web"
+    # How long the website waits for a service before it says the service is slow.
+    portal_service_timeout_seconds: float = Field(default=8.0, gt=0, le=60)
+    # A web session ends after this long without a request, and at the latest after the
+    # refresh token's lifetime.
+    portal_session_idle_seconds: int = Field(default=8 * 3600, ge=60)
+    # Send the session cookie over HTTPS only (always in production).
+    portal_cookie_secure: bool = False
+    # The county the citizen pages open on when none is chosen (empty: the first one).
+    portal_default_county: str = Field(default="", pattern=r"^(\d{12})?$")
 
     @model_validator(mode="after")
     def _refuse_development_keys_in_production(self) -> PortalSettings:
@@ -52,6 +69,11 @@ class PortalSettings(ServiceSettings):
         if self.env == "production" and not self.portal_data_keys:
             raise ValueError("GR_PORTAL_DATA_KEYS must be set in production")
         return self
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Whether the session cookie is sent over HTTPS only (always in production)."""
+        return self.portal_cookie_secure or self.env == "production"
 
     @property
     def issuer(self) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.auth import TokenVerifier
@@ -19,14 +21,19 @@ from grassroots.kit.sealing import development_key, ring_keys
 from grassroots.kit.settings import ServiceSettings
 from grassroots.portal.adapters.hashing import Argon2Hasher
 from grassroots.portal.adapters.keys import KeyRing
-from grassroots.portal.adapters.secrets import PhoneSeals, TotpFactor
+from grassroots.portal.adapters.platform import Platform
+from grassroots.portal.adapters.secrets import PhoneSeals, SessionTokenSeals, TotpFactor
 from grassroots.portal.adapters.store import SqlUnitOfWork
 from grassroots.portal.config import PortalSettings
 from grassroots.portal.domain.lockout import BackOff
 from grassroots.portal.entrypoints.http import install_error_answers, router
+from grassroots.portal.entrypoints.web import install_website
+from grassroots.portal.entrypoints.web.deps import WebDeps
+from grassroots.portal.entrypoints.web.directory import Directory
 from grassroots.portal.service.accounts import AccountAdmin
 from grassroots.portal.service.signin import SignIn, SignInPolicy
 from grassroots.portal.service.tokens import AccessTokens
+from grassroots.portal.service.websessions import WebSessions
 
 log = logging.getLogger(__name__)
 DATA_KEY_PURPOSE = "grassroots-portal-data"
@@ -70,6 +77,23 @@ def policy_of(settings: PortalSettings) -> SignInPolicy:
     )
 
 
+class ServiceToken:
+    """The portal's own viewer token for the website's public pages, renewed before it ends."""
+
+    def __init__(self, tokens: AccessTokens, client_id: str) -> None:
+        self.tokens = tokens
+        self.client_id = client_id
+        self._token = ""
+        self._renew_at = 0.0
+
+    def __call__(self) -> str:
+        if time.monotonic() >= self._renew_at:
+            issued = self.tokens.issue(sub=self.client_id, role="viewer", org="000000000000")
+            self._token = issued.access_token
+            self._renew_at = time.monotonic() + max(10, issued.expires_in - 60)
+        return self._token
+
+
 def build_app(
     settings: ServiceSettings | None = None, *, clock: Callable[[], datetime] = utcnow
 ) -> FastAPI:
@@ -97,6 +121,31 @@ def build_app(
     dummy_hash = hasher.hash_now("a password nobody has: unknown usernames cost as much")
     signin = SignIn(uow, hasher, tokens, second_factor, clock, policy, dummy_hash)
     accounts = AccountAdmin(uow, hasher, PhoneSeals(ring), second_factor, clock, policy)
+    web_sessions = WebSessions(
+        uow,
+        signin,
+        SessionTokenSeals(ring),
+        clock,
+        idle=timedelta(seconds=config.portal_session_idle_seconds),
+        refresh_ttl=policy.refresh_ttl,
+    )
+    platform = Platform(
+        {
+            "members": config.portal_members_url,
+            "requests": config.portal_requests_url,
+            "notifications": config.portal_notifications_url,
+            "evaluation": config.portal_evaluation_url,
+        },
+        timeout=config.portal_service_timeout_seconds,
+    )
+    service_token = ServiceToken(tokens, config.portal_web_client_id)
+    web = WebDeps(
+        platform=platform,
+        directory=Directory(platform, service_token),
+        service_token=service_token,
+        default_county=config.portal_default_county,
+        cookie_secure=config.cookie_secure,
+    )
 
     @asynccontextmanager
     async def first_admin(rt: Runtime) -> AsyncIterator[None]:
@@ -104,16 +153,21 @@ def build_app(
             config.portal_admin_password
         ):
             log.info("created the platform admin account 'admin'")
-        yield
+        try:
+            yield
+        finally:
+            await platform.close()
 
     app = create_app(
         runtime,
         [router],
         title="Grassroots portal",
-        description="Sign-in: accounts, the token issuer and its keys (JWKS).",
+        description="Sign-in (accounts, the token issuer and its keys) and the website.",
         extra_lifespan=first_admin,
     )
     install_error_answers(app)
+    install_website(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     # The portal checks its own tokens with its own keys; with an external issuer configured
     # it trusts that issuer's tokens like every other service.
     own = config.issuer == config.auth_issuer
@@ -121,6 +175,8 @@ def build_app(
     app.state.signing_keys = keys
     app.state.signin = signin
     app.state.accounts = accounts
+    app.state.web_sessions = web_sessions
+    app.state.web = web
     return app
 
 

@@ -105,3 +105,19 @@ audit = Table(
     Column("detail", JSON, nullable=False),
 )
 Index("ix_portal_audit_area_code_id", audit.c.area_code, audit.c.id)
+
+# Website sessions: the cookie holds a random id; only its hash is stored. The tokens the
+# session acts with stay here, sealed, and never reach the browser.
+web_sessions = Table(
+    "portal_web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("account_id", String(36), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("access_sealed", Text, nullable=False),
+    Column("access_expires_at", UtcDateTime, nullable=False),
+    Column("refresh_sealed", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)

@@ -47,3 +47,18 @@ class TotpFactor:
         """True when `code` is the current code (or the one just before or after)."""
         secret = self.ring.open(sealed, record_id=account_id, field="totp")
         return pyotp.TOTP(secret).verify(code.strip(), valid_window=1)
+
+
+class SessionTokenSeals:
+    """A web session's access and refresh tokens, sealed bound to the session."""
+
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+
+    def seal(self, session_hash: str, field: str, token: str) -> str:
+        """The sealed token."""
+        return self.ring.seal(token, record_id=session_hash, field=field)
+
+    def open(self, session_hash: str, field: str, sealed: str) -> str:
+        """The token back."""
+        return self.ring.open(sealed, record_id=session_hash, field=field)

@@ -8,14 +8,21 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.db import Database, dialect_insert
-from grassroots.portal.adapters.orm import accounts, api_clients, audit, client_failures
+from grassroots.portal.adapters.orm import (
+    accounts,
+    api_clients,
+    audit,
+    client_failures,
+    web_sessions,
+)
 from grassroots.portal.adapters.orm import refresh_tokens as refresh_table
 from grassroots.portal.domain.accounts import Account, ApiClient, AuditEntry, RefreshToken
 from grassroots.portal.domain.lockout import ClientFailures
+from grassroots.portal.domain.websessions import WebSession
 
 _ACCOUNT_COLUMNS = {"phone": "phone_sealed", "totp_secret": "totp_sealed"}
 
@@ -147,6 +154,46 @@ class SqlStore:
             query = query.where(audit.c.id > after)
         rows = await self.session.execute(query.order_by(audit.c.id).limit(limit))
         return [AuditEntry(**row._mapping) for row in rows]
+
+    async def add_web_session(self, web: WebSession) -> None:
+        await self.session.execute(insert(web_sessions).values(_web_row(web)))
+
+    async def web_session(self, id_hash: str) -> WebSession | None:
+        query = select(web_sessions).where(web_sessions.c.id_hash == id_hash)
+        row = (await self.session.execute(query)).first()
+        return _web(row) if row else None
+
+    async def save_web_session(self, web: WebSession) -> None:
+        values = _web_row(web)
+        await self.session.execute(
+            update(web_sessions).where(web_sessions.c.id_hash == web.id_hash).values(values)
+        )
+
+    async def drop_web_session(self, id_hash: str) -> None:
+        await self.session.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
+
+    async def drop_expired_web_sessions(self, now: datetime) -> int:
+        done = await self.session.execute(
+            delete(web_sessions).where(web_sessions.c.expires_at <= now)
+        )
+        return int(getattr(done, "rowcount", 0) or 0)
+
+
+_WEB_COLUMNS = {"access_token": "access_sealed", "refresh_token": "refresh_sealed"}
+
+
+def _web_row(web: WebSession) -> dict[str, Any]:
+    row = asdict(web)
+    for field, column in _WEB_COLUMNS.items():
+        row[column] = row.pop(field)
+    return row
+
+
+def _web(row: Any) -> WebSession:
+    values = dict(row._mapping)
+    for field, column in _WEB_COLUMNS.items():
+        values[field] = values.pop(column)
+    return WebSession(**values)
 
 
 class SqlUnitOfWork:
