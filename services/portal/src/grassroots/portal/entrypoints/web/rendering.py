@@ -1,6 +1,6 @@
 """Pages: Jinja2 templates, Simplified Chinese first with an English catalogue, dates people read.
 
-Message ids are the Chinese texts themselves; `locale/en.po` (read with Babel) gives English.
+Message ids are the Chinese texts themselves; `locale/en/*.po` (read with Babel) give English.
 A visitor picks the language with `?lang=en|zh` (kept in a cookie) or their browser's
 Accept-Language; Chinese is the default.
 """
@@ -43,13 +43,16 @@ class _Catalogue(gettext.NullTranslations):
 
 @cache
 def catalogue(lang: str) -> gettext.NullTranslations:
-    """The translations of a language (Chinese needs none: its texts are the ids)."""
-    po = HERE / "locale" / f"{lang}.po"
-    if lang == "zh" or not po.exists():
+    """The translations of a language: every `locale/<lang>/*.po` (Chinese needs none)."""
+    files = sorted((HERE / "locale" / lang).glob("*.po"))
+    if lang == "zh" or not files:
         return gettext.NullTranslations()
-    with po.open("rb") as handle:
-        parsed = read_po(handle)
-    return _Catalogue({m.id: m.string for m in parsed if m.id and m.string})  # type: ignore[misc]
+    messages: dict[str, str] = {}
+    for po in files:
+        with po.open("rb") as handle:
+            parsed = read_po(handle)
+        messages.update({m.id: m.string for m in parsed if m.id and m.string})  # type: ignore[misc]
+    return _Catalogue(messages)
 
 
 def translate(lang: str, message: str) -> str:
