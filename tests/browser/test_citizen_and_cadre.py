@@ -145,6 +145,7 @@ def test_an_explained_request_shows_its_explanation_and_date_to_the_citizen(
     sign_in(cadre, platform, "jidong-cadre")
     open_in_queue(cadre, platform, code)
     act(cadre, "accept")
+    cadre.click("#act-explain summary")  # the less common actions fold away
     cadre.fill("#explanation", "线路改造需列入明年乡镇预算，先安排临时照明。")
     cadre.fill("#expected_by", "2027-03-31")
     shots.take(cadre, "request-explain")
