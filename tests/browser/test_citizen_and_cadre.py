@@ -187,7 +187,7 @@ def test_a_service_with_extra_questions_asks_them_and_names_what_is_missing(
     page.fill("#citizen_name", "李桂兰")
     page.fill("#citizen_phone", "13700001234")
     page.click("#submit-form button[type=submit]")
-    assert page.locator("#error").is_visible()
+    assert "家庭人口数" in page.locator("#error").inner_text()  # the missing answer, named
     assert page.locator(".field.bad #attr-dibao-proxy-household_size").count() == 1
     assert page.locator("#description").input_value() == "老人独居，收入很少，想申请低保。"
     shots.take(page, "submit-missing-answer")
