@@ -155,6 +155,8 @@ async def run() -> None:
                         "queue": "/work",
                         "queue_overdue": "/work?tab=overdue",
                         "queue_due_soon": "/work?tab=due_soon",
+                        "queue_mine": "/work?tab=mine",
+                        "queue_escalated": "/work?tab=escalated",
                         "request": f"/work/requests/{request_id}",
                     }
                     for name, path in pages.items():
