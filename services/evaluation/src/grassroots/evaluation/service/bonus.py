@@ -7,15 +7,15 @@ from typing import Any
 from uuid6 import uuid7
 
 from grassroots.evaluation.adapters.items import bonus_store
-from grassroots.evaluation.domain.decisions import AlreadyDecided, decided_status
 from grassroots.evaluation.service.access import parse_period, scoped_unit
 from grassroots.evaluation.service.commands import BonusIn
+from grassroots.evaluation.service.decisions import decide_once
 from grassroots.evaluation.service.deps import Deps
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.db import AsyncSession
 from grassroots.kit.paging import decode_cursor, encode_cursor
-from grassroots.kit.problems import Conflict, NotFound
+from grassroots.kit.problems import Conflict
 
 
 async def propose_bonus(
@@ -41,22 +41,24 @@ async def decide_bonus(
     session: AsyncSession, deps: Deps, principal: Principal, bonus_id: str, decision: str
 ) -> dict[str, Any]:
     """The parent unit approves or rejects a proposed bonus (once)."""
-    principal.require_role("org_admin")
-    row = await bonus_store.get(session, bonus_id, for_update=True)
-    if row is None:
-        raise NotFound(f"no bonus item {bonus_id}")
-    unit = await scoped_unit(session, principal, row["org_unit_id"])
-    if unit.parent_id is None:
-        raise Conflict("a unit without a parent cannot have its bonus approved")
-    # The decision belongs to the parent unit: the token must cover the parent's area.
-    await scoped_unit(session, principal, unit.parent_id, "parent")
-    try:
-        status = decided_status(row["status"], decision, open_status="proposed")
-    except AlreadyDecided as exc:
-        raise Conflict(f"bonus item is {exc}") from exc
-    values = {"status": status, "decided_by": principal.sub}
-    await bonus_store.change(session, bonus_id, values)
-    return {**row, **values}
+
+    async def in_scope(row: dict[str, Any]) -> None:
+        unit = await scoped_unit(session, principal, row["org_unit_id"])
+        if unit.parent_id is None:
+            raise Conflict("a unit without a parent cannot have its bonus approved")
+        # The decision belongs to the parent unit: the token must cover the parent's area.
+        await scoped_unit(session, principal, unit.parent_id, "parent")
+
+    return await decide_once(
+        session,
+        principal,
+        bonus_store,
+        bonus_id,
+        decision,
+        noun="bonus item",
+        open_status="proposed",
+        in_scope=in_scope,
+    )
 
 
 async def list_bonus(

@@ -16,13 +16,13 @@ from grassroots.evaluation.adapters import fairness as store
 from grassroots.evaluation.adapters.items import ItemStore, appeal_store, exclusion_store
 from grassroots.evaluation.adapters.units import find_unit, load_tree
 from grassroots.evaluation.domain.adjustments import appeal_deadline, counted_in, counts_of
-from grassroots.evaluation.domain.decisions import AlreadyDecided, decided_status
 from grassroots.evaluation.domain.facts import RequestFacts
 from grassroots.evaluation.domain.indicators import IndicatorCounts
 from grassroots.evaluation.domain.periods import Period
 from grassroots.evaluation.domain.tree import Tree
 from grassroots.evaluation.service.access import parse_period, scoped_unit
 from grassroots.evaluation.service.commands import AppealIn, ExclusionIn
+from grassroots.evaluation.service.decisions import decide_once
 from grassroots.evaluation.service.deps import Deps
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import today, utcnow
@@ -62,13 +62,19 @@ def _proposed(principal: Principal, fact: RequestFacts, **fields: Any) -> dict[s
     }
 
 
+async def _proposing(session: AsyncSession, principal: Principal, request_id: str) -> RequestFacts:
+    """A cadre whose subtree holds the request's receiving unit proposes; its facts."""
+    principal.require_role("cadre")
+    fact = await request_fact(session, request_id)
+    await _scope_to_request(session, principal, fact)
+    return fact
+
+
 async def propose_exclusion(
     session: AsyncSession, deps: Deps, principal: Principal, command: ExclusionIn
 ) -> dict[str, Any]:
     """A unit flags one of its requests as unreasonable; one open or approved flag each."""
-    principal.require_role("cadre")
-    fact = await request_fact(session, command.request_id)
-    await _scope_to_request(session, principal, fact)
+    fact = await _proposing(session, principal, command.request_id)
     open_one = await store.open_exclusion(session, command.request_id)
     if open_one:
         raise Conflict(f"request {command.request_id} already has exclusion {open_one}")
@@ -86,9 +92,7 @@ async def propose_appeal(
     session: AsyncSession, deps: Deps, principal: Principal, command: AppealIn
 ) -> dict[str, Any]:
     """A unit appeals one request's assessment in one rate, within the window after the period."""
-    principal.require_role("cadre")
-    fact = await request_fact(session, command.request_id)
-    await _scope_to_request(session, principal, fact)
+    fact = await _proposing(session, principal, command.request_id)
     period = Period.parse(str(fact.received_month))
     window = deps.appeal_window_workdays
     deadline = appeal_deadline(last_day(period), window, deps.is_workday)
@@ -123,25 +127,24 @@ async def _decide(
     note: str | None,
 ) -> dict[str, Any]:
     """The county (an org admin whose area covers the unit's county) decides, once."""
-    principal.require_role("org_admin")
-    row = await items.get(session, item_id, for_update=True)
-    if row is None:
-        raise NotFound(f"no {noun} {item_id}")
-    unit = await find_unit(session, row["org_unit_id"])
-    area = unit.area_code if unit else ""
-    principal.require_area(county_of(area) if area else "000000000000")
-    try:
-        status = decided_status(row["status"], decision, open_status="pending")
-    except AlreadyDecided as exc:
-        raise Conflict(str(exc)) from exc
-    values = {
-        "status": status,
-        "decided_by": principal.sub,
-        "decided_at": utcnow(),
-        "decision_note": note,
-    }
-    await items.change(session, item_id, values)
-    return {**row, **values}
+
+    async def county_in_scope(row: dict[str, Any]) -> None:
+        unit = await find_unit(session, row["org_unit_id"])
+        area = unit.area_code if unit else ""
+        principal.require_area(county_of(area) if area else "000000000000")
+
+    return await decide_once(
+        session,
+        principal,
+        items,
+        item_id,
+        decision,
+        noun=noun,
+        open_status="pending",
+        in_scope=county_in_scope,
+        extra={"decided_at": utcnow(), "decision_note": note},
+        refusal="{taken}",
+    )
 
 
 async def decide_exclusion(

@@ -10,18 +10,18 @@ from uuid6 import uuid7
 from grassroots.evaluation.adapters.items import points_store
 from grassroots.evaluation.adapters.people import approved_points, member_units
 from grassroots.evaluation.adapters.units import load_tree
-from grassroots.evaluation.domain.decisions import AlreadyDecided, decided_status
 from grassroots.evaluation.domain.periods import Period, month_key
 from grassroots.evaluation.domain.points import stars, total_points
 from grassroots.evaluation.domain.tree import Tree
 from grassroots.evaluation.service.access import parse_period, scoped_unit
 from grassroots.evaluation.service.commands import PointsIn
+from grassroots.evaluation.service.decisions import decide_once
 from grassroots.evaluation.service.deps import Deps
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.db import AsyncSession
 from grassroots.kit.paging import decode_cursor, encode_cursor
-from grassroots.kit.problems import Conflict, Forbidden, NotFound
+from grassroots.kit.problems import Forbidden
 
 
 async def propose_points(
@@ -49,20 +49,25 @@ async def decide_points(
     session: AsyncSession, deps: Deps, principal: Principal, item_id: str, decision: str
 ) -> dict[str, Any]:
     """Approve or reject an entered item; the proposer cannot approve their own."""
-    principal.require_role("org_admin")
-    row = await points_store.get(session, item_id, for_update=True)
-    if row is None:
-        raise NotFound(f"no points item {item_id}")
-    await scoped_unit(session, principal, row["org_unit_id"])
-    try:
-        status = decided_status(row["status"], decision, open_status="proposed")
-    except AlreadyDecided as exc:
-        raise Conflict(f"points item is {exc}") from exc
-    if row["proposed_by"] == principal.sub:
-        raise Forbidden("the proposer cannot approve their own item")
-    values = {"status": status, "decided_by": principal.sub}
-    await points_store.change(session, item_id, values)
-    return {**row, **values}
+
+    async def in_scope(row: dict[str, Any]) -> None:
+        await scoped_unit(session, principal, row["org_unit_id"])
+
+    async def not_the_proposer(row: dict[str, Any]) -> None:
+        if row["proposed_by"] == principal.sub:
+            raise Forbidden("the proposer cannot approve their own item")
+
+    return await decide_once(
+        session,
+        principal,
+        points_store,
+        item_id,
+        decision,
+        noun="points item",
+        open_status="proposed",
+        in_scope=in_scope,
+        may_decide=not_the_proposer,
+    )
 
 
 async def list_points(
