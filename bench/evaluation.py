@@ -439,6 +439,8 @@ async def ranking(postgres: PostgresServer) -> None:
                 "rating": rng.choice([None, "satisfied", "basically_satisfied", "unsatisfied"]),
                 "rating_version": 4,
                 "last_version": 4,
+                "merged_into": None,
+                "merge_version": 0,
             }
         )
     # The monthly counts the projection keeps, summed from the same facts.
