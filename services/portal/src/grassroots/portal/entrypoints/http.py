@@ -15,6 +15,7 @@ from grassroots.contracts.area import AreaCode
 from grassroots.kit.auth import CurrentPrincipal, Principal
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import PROBLEM_JSON, TYPE_BASE
+from grassroots.kit.proxies import client_address
 from grassroots.portal.adapters.keys import ALGORITHM, KeyRing
 from grassroots.portal.domain.accounts import Account, Actor, ApiClient, AuditEntry
 from grassroots.portal.domain.errors import BadField, BadGrant, LockedOut, PortalError
@@ -88,7 +89,9 @@ def _actor(principal: Principal) -> Actor:
 
 
 def _client_addr(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    # Behind a reverse proxy of GR_TRUSTED_PROXIES the client it names, else the peer: a
+    # forged X-Forwarded-For neither escapes a lock-out nor locks out someone else.
+    return client_address(request)
 
 
 SignInCases = Annotated[SignIn, Depends(_signin)]
