@@ -28,6 +28,7 @@ from grassroots.evaluation.service.fairness import (
 )
 from grassroots.evaluation.service.indicators import load_tree
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import Cadre, OrgAdmin
 from grassroots.kit.openapi import binary
 from grassroots.kit.paging import Cursor, Limit, decode_cursor, encode_cursor
 from grassroots.kit.spreadsheets import XLSX_MEDIA_TYPE
@@ -88,11 +89,8 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/exclusions", response_model=ExclusionOut, status_code=201)
-async def post_exclusion(
-    body: ExclusionIn, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> ExclusionOut:
+async def post_exclusion(body: ExclusionIn, principal: Cadre, runtime: RuntimeDep) -> ExclusionOut:
     """Flag a request as unreasonable; it leaves the unit's rates once the county approves."""
-    principal.require_role("cadre")
     async with runtime.db.transaction() as session:
         row = await propose_exclusion(
             session, principal, body.request_id, body.reason, body.category
@@ -104,12 +102,11 @@ async def post_exclusion(
 async def decide_exclusion(
     exclusion_id: str,
     decision: Literal["approve", "reject"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: RuntimeDep,
     body: DecisionIn | None = None,
 ) -> ExclusionOut:
     """The county approves or rejects an exclusion (once)."""
-    principal.require_role("org_admin")
     async with runtime.db.transaction() as session:
         row = await decide(
             session, principal, exclusions, exclusion_id, decision, body.note if body else None
@@ -119,10 +116,9 @@ async def decide_exclusion(
 
 @router.post("/appeals", response_model=AppealOut, status_code=201)
 async def post_appeal(
-    body: AppealIn, principal: CurrentPrincipal, runtime: RuntimeDep, settings: SettingsDep
+    body: AppealIn, principal: Cadre, runtime: RuntimeDep, settings: SettingsDep
 ) -> AppealOut:
     """Appeal one request's assessment within the window after its period (409 when closed)."""
-    principal.require_role("cadre")
     async with runtime.db.transaction() as session:
         row = await propose_appeal(
             session,
@@ -141,12 +137,11 @@ async def post_appeal(
 async def decide_appeal(
     appeal_id: str,
     decision: Literal["uphold", "dismiss"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: RuntimeDep,
     body: DecisionIn | None = None,
 ) -> AppealOut:
     """The county upholds (the request leaves that rate) or dismisses an appeal (once)."""
-    principal.require_role("org_admin")
     async with runtime.db.transaction() as session:
         row = await decide(
             session, principal, appeals, appeal_id, decision, body.note if body else None

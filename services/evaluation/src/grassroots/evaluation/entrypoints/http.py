@@ -34,6 +34,7 @@ from grassroots.evaluation.service.rankings import (
 from grassroots.evaluation.service.schemes import builtin_row, county_of, create_scheme
 from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.guards import Cadre, OrgAdmin
 from grassroots.kit.orgtree import replica_router
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Conflict, Invalid, NotFound
@@ -155,11 +156,8 @@ class SchemeOut(BaseModel):
 
 
 @v1.post("/schemes", response_model=SchemeOut, status_code=201)
-async def post_scheme(
-    body: SchemeIn, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> SchemeOut:
+async def post_scheme(body: SchemeIn, principal: OrgAdmin, runtime: RuntimeDep) -> SchemeOut:
     """Store a new version of a named scheme for a county (organisation department)."""
-    principal.require_role("org_admin")
     if county_of(body.county_area_code) != body.county_area_code:
         raise Invalid("county_area_code", "must be a county's code (last six digits zero)")
     principal.require_area(body.county_area_code)
@@ -258,11 +256,10 @@ class PublishIn(BaseModel):
 
 @v1.post("/rankings/publish", status_code=201)
 async def post_publish(
-    body: PublishIn, principal: CurrentPrincipal, runtime: RuntimeDep, rules: RulesDep
+    body: PublishIn, principal: OrgAdmin, runtime: RuntimeDep, rules: RulesDep
 ) -> dict[str, Any]:
     """Freeze the ranking as published (a later call publishes a corrected version) and emit
     `gr.evaluation.v1.published...`."""
-    principal.require_role("org_admin")
     parsed = parse_period(body.period)
     async with runtime.db.transaction() as session:
         unit = await scoped_unit(session, principal, body.parent, "parent")
@@ -297,11 +294,8 @@ class BonusOut(BaseModel):
 
 
 @v1.post("/bonus", response_model=BonusOut, status_code=201)
-async def propose_bonus(
-    body: BonusIn, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> BonusOut:
+async def propose_bonus(body: BonusIn, principal: Cadre, runtime: RuntimeDep) -> BonusOut:
     """Propose bonus points for a unit, with a reason and evidence."""
-    principal.require_role("cadre")
     parse_period(body.period)
     row = {
         "id": str(uuid7()),
@@ -321,11 +315,10 @@ async def propose_bonus(
 async def decide_bonus(
     bonus_id: str,
     decision: Literal["approve", "reject"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: RuntimeDep,
 ) -> BonusOut:
     """The parent unit approves or rejects a proposed bonus (once)."""
-    principal.require_role("org_admin")
     async with runtime.db.transaction() as session:
         row = (
             await session.execute(select(bonus_items).where(bonus_items.c.id == bonus_id))

@@ -42,7 +42,7 @@ from grassroots.evaluation.service.people import (
 from grassroots.evaluation.service.schemes import county_of, find_scheme
 from grassroots.kit.auth import CurrentPrincipal, Principal
 from grassroots.kit.clock import utcnow
-from grassroots.kit.guards import viewers_may_call
+from grassroots.kit.guards import Cadre, OrgAdmin, viewers_may_call
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 
@@ -93,11 +93,8 @@ class ScoreIn(BaseModel):
 
 
 @router.post("/evaluations", response_model=ReviewOut, status_code=201)
-async def open_review(
-    body: ReviewIn, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> ReviewOut:
+async def open_review(body: ReviewIn, principal: Cadre, runtime: RuntimeDep) -> ReviewOut:
     """Open the review (民主评议) of a unit for a period; one per unit and period."""
-    principal.require_role("cadre")
     parse_period(body.period)
     row = {
         "id": str(uuid7()),
@@ -122,6 +119,15 @@ async def _review(session: Any, principal: Principal, review_id: str) -> Any:
     return row
 
 
+async def scorer(
+    part: Literal["self", "mass", "org", "unit"], principal: CurrentPrincipal
+) -> Principal:
+    """The caller; an organisation or work-unit score needs a cadre (403 before the body)."""
+    if part in ("org", "unit"):
+        principal.require_role("cadre")
+    return principal
+
+
 # Mass raters score with a viewer's token.
 @router.post(
     "/evaluations/{review_id}/{part}", status_code=201, dependencies=[Depends(viewers_may_call)]
@@ -130,7 +136,7 @@ async def submit_score(
     review_id: str,
     part: Literal["self", "mass", "org", "unit"],
     body: ScoreIn,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Depends(scorer)],
     runtime: RuntimeDep,
 ) -> dict[str, Any]:
     """Record one part: self by the member, mass once per rater, org and unit once each."""
@@ -141,7 +147,6 @@ async def submit_score(
     elif part == "mass":
         rater = body.rater or principal.sub
     else:
-        principal.require_role("cadre")
         rater = ""  # one organisation score and one work-unit score per member
     row = {
         "review_id": review_id,
@@ -214,11 +219,8 @@ class PointsOut(BaseModel):
 
 
 @router.post("/points", response_model=PointsOut, status_code=201)
-async def propose_points(
-    body: PointsIn, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> PointsOut:
+async def propose_points(body: PointsIn, principal: Cadre, runtime: RuntimeDep) -> PointsOut:
     """Enter a bonus or deduction item for a member; an approver must confirm it."""
-    principal.require_role("cadre")
     now = utcnow()
     row = {
         "id": str(uuid7()),
@@ -240,11 +242,10 @@ async def propose_points(
 async def decide_points(
     item_id: str,
     decision: Literal["approve", "reject"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: RuntimeDep,
 ) -> PointsOut:
     """Approve or reject an entered item; the proposer cannot approve their own."""
-    principal.require_role("org_admin")
     async with runtime.db.transaction() as session:
         row = (
             await session.execute(select(point_items).where(point_items.c.id == item_id))
@@ -350,11 +351,8 @@ class SurveyOut(BaseModel):
 
 
 @router.post("/surveys", response_model=SurveyOut, status_code=201)
-async def create_survey(
-    body: SurveyIn, principal: CurrentPrincipal, runtime: RuntimeDep
-) -> SurveyOut:
+async def create_survey(body: SurveyIn, principal: Cadre, runtime: RuntimeDep) -> SurveyOut:
     """Create a survey (千人千企评机关)."""
-    principal.require_role("cadre")
     parse_period(body.period)
     row = {
         "id": str(uuid7()),
@@ -396,10 +394,9 @@ class CodesIn(BaseModel):
 
 @router.post("/surveys/{survey_id}/codes", status_code=201)
 async def issue_codes(
-    survey_id: str, body: CodesIn, principal: CurrentPrincipal, runtime: RuntimeDep
+    survey_id: str, body: CodesIn, principal: Cadre, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """Issue single-use response codes; they are shown once and kept only as hashes."""
-    principal.require_role("cadre")
     async with runtime.db.transaction() as session:
         survey = await _survey(session, survey_id)
         await scoped_unit(session, principal, survey.org_unit_id)
@@ -442,7 +439,7 @@ async def get_survey_results(
 
 @router.get("/pay")
 async def get_pay(
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: RuntimeDep,
     settings: SettingsDep,
     rules: RulesDep,
@@ -453,7 +450,6 @@ async def get_pay(
     base_share: Annotated[float | None, Query(ge=0, le=1)] = None,
 ) -> dict[str, Any]:
     """Village cadres' pay: base share and a performance share scaled by the unit's score."""
-    principal.require_role("cadre")
     parsed = parse_period(period)
     yearly = (
         settings.evaluation_cadre_subsidy_per_year if subsidy_per_year is None else subsidy_per_year

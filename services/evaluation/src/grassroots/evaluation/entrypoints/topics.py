@@ -13,6 +13,7 @@ from grassroots.evaluation.entrypoints.common import RuntimeDep, parse_period, s
 from grassroots.evaluation.service.indicators import load_tree
 from grassroots.evaluation.service.topics import mark_topic, month_topics
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import OrgAdmin
 from grassroots.kit.problems import Invalid
 
 router = APIRouter(prefix="/v1", tags=["topics"])
@@ -50,10 +51,9 @@ class MarkIn(BaseModel):
 
 @router.post("/topics/{topic_id}/mark", status_code=201)
 async def post_mark(
-    topic_id: str, body: MarkIn, principal: CurrentPrincipal, runtime: RuntimeDep
+    topic_id: str, body: MarkIn, principal: OrgAdmin, runtime: RuntimeDep
 ) -> dict[str, Any]:
     """Mark a topic as the month's topic (每月一题) of the unit; later months follow it."""
-    principal.require_role("org_admin")
     month = _month(body.period)
     async with runtime.db.transaction() as session:
         unit = await scoped_unit(session, principal, body.org_unit, "org_unit")
