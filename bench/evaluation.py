@@ -47,11 +47,11 @@ from grassroots.contracts.streams import REQUESTS
 from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS, request_facts, unit_month_counts
 from grassroots.evaluation.config import EvaluationSettings
 from grassroots.evaluation.domain.facts import RequestFacts, fold, merge
-from grassroots.evaluation.domain.indicators import IndicatorCounts, count_requests
+from grassroots.evaluation.domain.indicators import CountRules, IndicatorCounts, count_requests
 from grassroots.evaluation.domain.periods import Period, month_key
 from grassroots.evaluation.domain.topics import TopicRequest, content_words, find_topics, segment
+from grassroots.evaluation.domain.tree import Unit
 from grassroots.evaluation.main import SPEC, build_app
-from grassroots.evaluation.service.indicators import CountRules, Unit
 from grassroots.evaluation.service.projection import ProjectionBatch
 from grassroots.evaluation.service.rankings import compute_ranking
 from grassroots.evaluation.service.rebuild import rebuild
@@ -439,6 +439,8 @@ async def ranking(postgres: PostgresServer) -> None:
                 "rating": rng.choice([None, "satisfied", "basically_satisfied", "unsatisfied"]),
                 "rating_version": 4,
                 "last_version": 4,
+                "merged_into": None,
+                "merge_version": 0,
             }
         )
     # The monthly counts the projection keeps, summed from the same facts.
@@ -486,7 +488,7 @@ async def ranking(postgres: PostgresServer) -> None:
             for _ in range(1 + RANKING_RUNS):
                 started = time.perf_counter()
                 answer = await service.client.get(
-                    "/v1/rankings?parent=county&period=2026-11", headers=headers
+                    f"/v1/rankings?parent=county&period=2026-11&limit={CHILDREN}", headers=headers
                 )
                 http.append(time.perf_counter() - started)
                 assert answer.status_code == 200
