@@ -48,7 +48,7 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 async def fill(dsn: str) -> str:
-    """ROWS copies of a demo request; the id of one of them (held by 东升村, accepted)."""
+    """ROWS copies of a demo request; the id of an open one the township cadre holds."""
     connection = await asyncpg.connect(dsn)
     try:
         columns = [
@@ -101,8 +101,9 @@ async def fill(dsn: str) -> str:
             )
         await connection.execute("ANALYZE req_requests")
         held = await connection.fetchval(
-            "SELECT id FROM req_requests WHERE id LIKE '7fffffff%' AND status = 'accepted' "
-            "AND org_area_code = '230321100201' LIMIT 1"
+            "SELECT id FROM req_requests WHERE id LIKE '7fffffff%' "
+            "AND status IN ('accepted', 'assigned', 'in_progress') "
+            "AND org_area_code LIKE '230321100%' ORDER BY status LIMIT 1"
         )
         return str(held)
     finally:
@@ -121,6 +122,40 @@ async def timed(client: httpx.AsyncClient, path: str) -> tuple[list[float], byte
         assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text[:300]}"
         body = answer.content
     return samples, body
+
+
+# A cheap phone on a poor mobile network: 400 ms round trips, 400 kbit/s down, 4x slower CPU.
+SLOW_PHONE = {"latency": 400, "downloadThroughput": 50_000, "uploadThroughput": 25_000}
+
+
+def first_paint(portal: str) -> None:
+    """First contentful paint of the citizen pages in Chromium on the slow phone profile."""
+    from playwright.sync_api import sync_playwright
+
+    from grassroots.kit.testing.browser import CHROMIUM_ARGS, PHONE, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            for path in ("/", "/submit", "/guide"):
+                context = browser.new_context(
+                    viewport={"width": PHONE["width"], "height": PHONE["height"]}, locale="zh-CN"
+                )
+                page = context.new_page()
+                cdp = context.new_cdp_session(page)
+                cdp.send("Network.enable")
+                cdp.send("Network.emulateNetworkConditions", {"offline": False, **SLOW_PHONE})
+                cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+                page.goto(f"{portal}{path}", wait_until="load")
+                paint = page.evaluate(
+                    "() => (performance.getEntriesByName('first-contentful-paint')[0] || {})"
+                    ".startTime || -1"
+                )
+                name = path.strip("/") or "home"
+                report(f"website_slow_phone_first_paint_{name}_ms", float(paint))
+                context.close()
+        finally:
+            browser.close()
 
 
 async def run() -> None:

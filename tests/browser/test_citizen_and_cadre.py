@@ -218,3 +218,33 @@ def test_the_demo_accounts_sign_in_and_see_demo_requests_in_every_state(
         sign_in(other, platform, username)
         assert other.locator("h1").inner_text().startswith("工作台")
         other.context.close()
+
+
+def test_a_submit_sent_twice_is_stored_once(platform: Platform) -> None:
+    """A citizen's double tap or a retry on a bad network: the form's key files it once."""
+    with httpx.Client(base_url=platform.portal, timeout=60) as client:
+        form = client.get("/submit").text
+        key = re.search(r'name="submission_id" value="([^"]+)"', form)
+        assert key, "the submit form carries no submission key"
+        fields = {
+            "submission_id": key.group(1),
+            "area_code": VILLAGE,
+            "service_code": SERVICE,
+            "description": "桥头路灯不亮。",
+            "citizen_name": "赵大爷",
+            "citizen_phone": "13600005678",
+        }
+        codes = []
+        for _ in range(2):
+            answer = client.post("/submit", data=fields, files={"photo": ("", b"", "")})
+            assert answer.status_code == 201, answer.text[:500]
+            found = re.search(r'id="tracking-code">([^<]+)<', answer.text)
+            assert found
+            codes.append(found.group(1))
+        assert codes[0] == codes[1]
+        other = client.post(
+            "/submit",
+            data={**fields, "submission_id": "another-key-0001"},
+            files={"photo": ("", b"", "")},
+        )
+        assert re.search(r'id="tracking-code">([^<]+)<', other.text).group(1) != codes[0]  # type: ignore[union-attr]

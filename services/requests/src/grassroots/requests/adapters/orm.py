@@ -133,6 +133,14 @@ Index("ix_req_requests_sla", requests.c.due_at, postgresql_where=text(SLA_WATCHE
 Index("ix_req_requests_org_area_code", requests.c.org_area_code, requests.c.id)
 Index("ix_req_requests_org_unit_id", requests.c.org_unit_id)
 Index("ix_req_requests_handler", requests.c.handler_member_id)
+# The work queue's views of one person and of escalated requests, newest first.
+Index("ix_req_requests_accepted_by", requests.c.accepted_by, requests.c.id)
+Index(
+    "ix_req_requests_escalated",
+    requests.c.id,
+    postgresql_where=text("escalations > 0"),
+    sqlite_where=text("escalations > 0"),
+)
 Index("ix_req_requests_county_received", requests.c.county_area, requests.c.received_at)
 # The duplicate index: one village's requests of one service, newest first.
 Index(
