@@ -214,17 +214,14 @@ async def _request_page(
     found = await deps.platform.call("requests", "GET", f"/v1/requests/{request_id}", token=token)
     row = (await _decorate(deps, [found]))[0]
     actions = [a for a in found["allowed_actions"] if a in ACTION]
-    candidates: list[dict[str, Any]] = []
-    if "assign" in actions:
-        candidates = await _candidates(deps, token, request_id)
-    attachments: list[dict[str, Any]] = []
-    try:
-        listed = await deps.platform.call(
-            "requests", "GET", f"/v1/requests/{request_id}/attachments", token=token
-        )
-        attachments = listed["items"]
-    except ServiceProblem:
-        attachments = []
+    # What the page needs besides the request itself, asked at once.
+    candidates, attachments, handler_name = await asyncio.gather(
+        _candidates(deps, token, request_id) if "assign" in actions else _nothing(),
+        _attachments(deps, token, request_id),
+        _member_name(deps, token, found["handler_member_id"])
+        if found.get("handler_member_id")
+        else _no_name(),
+    )
     units = await deps.directory.units()
     history = []
     for step in found.get("history") or []:
@@ -243,9 +240,6 @@ async def _request_page(
     if "dispatch" in actions:
         holder = units.get(found["org_unit_id"])
         dispatch_targets = [u for u in units.values() if holder and u.parent_id == holder.id]
-    handler_name = ""
-    if found.get("handler_member_id"):
-        handler_name = await _member_name(deps, token, found["handler_member_id"])
     return render(
         request,
         "request.html",
@@ -267,6 +261,24 @@ async def _request_page(
 
 
 _ACTION_EXTRA = {"submit": "提交", "feedback": "群众评价", "merge": "合并", "sla_breach": "超期"}
+
+
+async def _nothing() -> list[dict[str, Any]]:
+    return []
+
+
+async def _no_name() -> str:
+    return ""
+
+
+async def _attachments(deps: WebDeps, token: str, request_id: str) -> list[dict[str, Any]]:
+    try:
+        listed = await deps.platform.call(
+            "requests", "GET", f"/v1/requests/{request_id}/attachments", token=token
+        )
+    except ServiceProblem:
+        return []
+    return list(listed["items"])
 
 
 async def _member_name(deps: WebDeps, token: str, member_id: str) -> str:
