@@ -282,3 +282,36 @@ def test_the_organisation_department_accepts_an_incoming_transfer_letter(
     shots.take(page, "transfer-accepted")
     moved = admin.get(f"/v1/members/{mover['id']}").raise_for_status().json()
     assert moved["org_unit_id"] == by_area["230321104201"]
+
+
+def test_every_form_of_these_pages_needs_the_sessions_csrf_token(
+    browser: Any, platform: Platform
+) -> None:
+    forms = {
+        "jidong-cadre": [
+            "/cadre/intake",
+            "/cadre/visits",
+            "/cadre/broadcasts",
+            "/cadre/transfers/any",
+            "/publish",
+        ],
+        "jidong-member": ["/me/inbox/any/read", "/me/checkin", "/me/posts", "/me/commitments"],
+    }
+    for username, paths in forms.items():
+        page = new_page(browser, DESKTOP)
+        sign_in(page, platform, username)
+        cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+        page.goto(
+            f"{platform.portal}/cadre" if username == "jidong-cadre" else f"{platform.portal}/me"
+        )
+        token = str(page.locator("input[name=csrf_token]").first.get_attribute("value"))
+        with httpx.Client(base_url=platform.portal, cookies=cookies, timeout=30) as client:
+            for path in paths:
+                same_site = {"Origin": platform.portal}
+                missing = client.post(path, data={"title": "x"}, headers=same_site)
+                assert missing.status_code == 403, (path, missing.status_code)
+                assert "表单已经失效" in missing.text
+                forged = client.post(
+                    path, data={"csrf_token": token}, headers={"Origin": "http://evil.example"}
+                )
+                assert forged.status_code == 403, (path, forged.status_code)

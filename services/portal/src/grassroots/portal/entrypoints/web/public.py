@@ -98,8 +98,15 @@ async def board(request: Request, deps: Deps, area: str = "", cursor: str = "") 
         )
         next_cursor = page.get("next_cursor")
         units = await deps.directory.units()
+        seen: set[str] = set()
         for item in page["items"]:
             content = item["content"]
+            # A dual member's commitment is on both their units' boards: show it once here.
+            same = content.get("commitment_id") or content.get("post_id")
+            if same and same in seen:
+                continue
+            if same:
+                seen.add(same)
             entries = []
             for entry in content.get("entries", []):
                 entries.append(
