@@ -8,6 +8,7 @@ without their name when they did not consent; transfer letters and floating memb
 
 from __future__ import annotations
 
+import gzip
 import re
 import secrets
 from collections.abc import Callable
@@ -315,3 +316,45 @@ def test_every_form_of_these_pages_needs_the_sessions_csrf_token(
                     path, data={"csrf_token": token}, headers={"Origin": "http://evil.example"}
                 )
                 assert forged.status_code == 403, (path, forged.status_code)
+
+
+def test_the_new_pages_pass_axe_and_weigh_under_100_kb(browser: Any, platform: Platform) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    def serious(page: Any) -> list[str]:
+        results = Axe().run(page)
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}"
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+
+    found: dict[str, list[str]] = {}
+    pages = {
+        None: ["/board", f"/board?area={COMMUNITY}", "/documents", "/stories"],
+        "jidong-cadre": [
+            "/cadre",
+            "/cadre/intake",
+            "/cadre/visits",
+            "/cadre/visits/summary",
+            "/cadre/broadcasts",
+            "/cadre/transfers",
+            "/cadre/floating",
+            "/publish",
+        ],
+        "jidong-member": ["/me", "/me/service"],
+    }
+    weights: dict[str, int] = {}
+    for username, paths in pages.items():
+        page = new_page(browser, PHONE)
+        if username:
+            sign_in(page, platform, username)
+        for path in paths:
+            answer = page.goto(f"{platform.portal}{path}")
+            assert answer is not None and answer.status == 200, path
+            found[path] = serious(page)
+            weights[path] = len(gzip.compress(page.content().encode()))
+    assert {path: f for path, f in found.items() if f} == {}
+    with httpx.Client(base_url=platform.portal, timeout=30) as client:
+        css = len(gzip.compress(client.get("/static/site.css").content))
+    assert {p: w + css for p, w in weights.items() if w + css >= 100 * 1024} == {}
