@@ -280,13 +280,26 @@ def intake_from(body: RequestIn, channel: str) -> handling.Intake:
     )
 
 
-# A viewer's token reaches the body only as the portal acting for a citizen (checked below).
+async def viewer_only_as_the_portal(request: Request, principal: OptionalPrincipal) -> None:
+    """A viewer's token reaches the body only as the portal acting for citizens.
+
+    A dependency that reads the token, so the guard runs it before the body is read.
+    """
+    if (
+        principal is not None
+        and principal.role == "viewer"
+        and not acts_for_citizens(request, principal)
+    ):
+        raise Forbidden("a viewer writes here only as the portal acting for citizens")
+
+
+# A viewer's token reaches the body only as the portal acting for a citizen.
 @api.post(
     "/requests",
     status_code=201,
     response_model=RequestOut,
     tags=["requests"],
-    dependencies=[Depends(viewers_may_call)],
+    dependencies=[Depends(viewers_may_call), Depends(viewer_only_as_the_portal)],
 )
 async def submit_request(
     ctx: Ctx,
@@ -587,7 +600,7 @@ async def resume_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str)
     "/requests/{request_id}/feedback",
     response_model=TrackOut,
     tags=["citizens"],
-    dependencies=[Depends(viewers_may_call)],
+    dependencies=[Depends(viewers_may_call), Depends(viewer_only_as_the_portal)],
 )
 async def give_feedback(
     ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: OptionalPrincipal

@@ -42,7 +42,7 @@ MORE_FIELDS = {
 
 VISIT_KIND = {"contact": "联系走访", "home": "上门家访", "patrol": "实地巡访"}
 PUBLICATION_KIND = {"document": "制度文件", "story": "经验交流", "notice": "公告"}
-BROADCAST_STATUS = {"running": "发送中", "done": "已发送完毕", "pending": "待发送"}
+BROADCAST_STATUS = {"running": "正在分发", "done": "已分发到每人", "pending": "待分发"}
 TRANSFER_STATUS = {
     "issued": "待接收",
     "accepted": "已接收",
