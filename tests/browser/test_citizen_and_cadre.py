@@ -187,10 +187,34 @@ def test_a_service_with_extra_questions_asks_them_and_names_what_is_missing(
     page.fill("#citizen_name", "李桂兰")
     page.fill("#citizen_phone", "13700001234")
     page.click("#submit-form button[type=submit]")
-    assert page.locator("#error").is_visible()
+    assert "家庭人口数" in page.locator("#error").inner_text()  # the missing answer, named
     assert page.locator(".field.bad #attr-dibao-proxy-household_size").count() == 1
     assert page.locator("#description").input_value() == "老人独居，收入很少，想申请低保。"
     shots.take(page, "submit-missing-answer")
     page.fill("#attr-dibao-proxy-household_size", "2")
     page.click("#submit-form button[type=submit]")
     assert page.locator("#tracking-code").is_visible()
+
+
+def test_the_demo_accounts_sign_in_and_see_demo_requests_in_every_state(
+    browser: Any, platform: Platform, shots: Shots
+) -> None:
+    page = new_page(browser, DESKTOP)
+    sign_in(page, platform, "jidong-admin")
+    seen: set[str] = set()
+    for tab in ("todo", "explained", "done"):
+        page.goto(f"{platform.portal}/work?tab={tab}")
+        seen |= {
+            str(s)
+            for s in page.locator("[data-request-id]").evaluate_all(
+                "items => items.map(i => i.dataset.status)"
+            )
+        }
+    shots.take(page, "queue-done")
+    every = {"submitted", "accepted", "assigned", "in_progress", "escalated", "explained"}
+    assert every | {"resolved", "closed", "reopened"} <= seen, seen
+    for username in ("jidong-cadre", "jidong-viewer", "jidong-member"):
+        other = new_page(browser, PHONE)
+        sign_in(other, platform, username)
+        assert other.locator("h1").inner_text().startswith("工作台")
+        other.context.close()

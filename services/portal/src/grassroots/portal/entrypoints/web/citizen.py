@@ -14,6 +14,7 @@ from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import client_addr, same_site
 from grassroots.portal.entrypoints.web.wording import (
+    FIELD,
     RATING,
     problem_sentence,
     time_limit_text,
@@ -172,8 +173,15 @@ async def submit(request: Request, deps: Deps) -> Response:
             bad.append("photo")
     bad += missing
     if bad:
+        labels = {a["code"]: a["description"] for a in (item or {}).get("attributes", [])}
+        names = "、".join(dict.fromkeys(labels.get(b) or FIELD.get(b, b) for b in bad))
         return await _submit_form(
-            request, deps, values=values, error="请填写或更正标出的项目。", bad=bad, status_code=422
+            request,
+            deps,
+            values=values,
+            error=f"请填写或更正：{names}。",
+            bad=bad,
+            status_code=422,
         )
     body: dict[str, Any] = {
         "service_code": values["service_code"],
