@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select
 from grassroots.contracts.area import TIER_DEPTH, Tier, area_depth, check_area_code
 from grassroots.kit.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.clock import as_utc, utcnow
-from grassroots.kit.guards import viewers_may_call
+from grassroots.kit.guards import Cadre, CadreIfSigned, MemberOrAbove, OrgAdmin, PlatformAdmin
 from grassroots.kit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from grassroots.kit.idempotency import (
     REPLAYED_HEADER,
@@ -126,11 +126,8 @@ async def get_catalog_item(ctx: Ctx, county: str, code: str) -> CatalogItemOut:
 
 
 @api.post("/catalog", status_code=201, response_model=CatalogItemOut, tags=["catalogue"])
-async def create_catalog_item(
-    ctx: Ctx, principal: CurrentPrincipal, body: CatalogItemIn
-) -> CatalogItemOut:
+async def create_catalog_item(ctx: Ctx, principal: OrgAdmin, body: CatalogItemIn) -> CatalogItemOut:
     """Add an item to a county's catalogue (org_admin)."""
-    principal.require_role("org_admin")
     county = _catalog_county(principal, body.county_area)
     return item_out(await catalog.create_item(ctx, county, _item_fields(body)))
 
@@ -152,10 +149,9 @@ def _catalog_county(principal: Principal, county_area: str | None) -> str:
 
 @api.put("/catalog/{county}/{code}", response_model=CatalogItemOut, tags=["catalogue"])
 async def update_catalog_item(
-    ctx: Ctx, principal: CurrentPrincipal, county: str, code: str, body: CatalogItemIn
+    ctx: Ctx, principal: OrgAdmin, county: str, code: str, body: CatalogItemIn
 ) -> CatalogItemOut:
     """Replace an item's definition (org_admin)."""
-    principal.require_role("org_admin")
     _area(county, "county")
     principal.require_area(county)
     if body.code != code:
@@ -280,30 +276,10 @@ def intake_from(body: RequestIn, channel: str) -> handling.Intake:
     )
 
 
-async def viewer_only_as_the_portal(request: Request, principal: OptionalPrincipal) -> None:
-    """A viewer's token reaches the body only as the portal acting for citizens.
-
-    A dependency that reads the token, so the guard runs it before the body is read.
-    """
-    if (
-        principal is not None
-        and principal.role == "viewer"
-        and not acts_for_citizens(request, principal)
-    ):
-        raise Forbidden("a viewer writes here only as the portal acting for citizens")
-
-
-# A viewer's token reaches the body only as the portal acting for a citizen.
-@api.post(
-    "/requests",
-    status_code=201,
-    response_model=RequestOut,
-    tags=["requests"],
-    dependencies=[Depends(viewers_may_call), Depends(viewer_only_as_the_portal)],
-)
+@api.post("/requests", status_code=201, response_model=RequestOut, tags=["requests"])
 async def submit_request(
     ctx: Ctx,
-    principal: OptionalPrincipal,
+    principal: CadreIfSigned,
     body: RequestIn,
     request: Request,
     response: Response,
@@ -315,10 +291,8 @@ async def submit_request(
         ),
     ] = None,
 ) -> Any:
-    """Take in a request: public online intake without a token (or through the portal, which
-    acts for the citizen and names their address), other channels by cadres."""
-    forwarded = principal is not None and acts_for_citizens(request, principal)
-    if principal is None or forwarded:
+    """Take in a request: public online intake without a token, other channels by cadres."""
+    if principal is None:
         if body.channel != "online":
             raise ProblemError(
                 401,
@@ -327,12 +301,11 @@ async def submit_request(
             )
         actor = "citizen"
     else:
-        principal.require_role("cadre")
         principal.require_area(body.area_code)
         if body.channel == "open311":
             raise Invalid("channel", "open311 requests come in through /open311/v2/")
         actor = principal.sub
-    if principal is None or forwarded:
+    if principal is None or acts_for_citizens(request, principal):
         await public_limiter(request).check(client_address(request, principal))
     intake = intake_from(body, body.channel)
     contact = (intake.citizen_name, intake.citizen_phone)
@@ -381,38 +354,19 @@ def _replay(answer: StoredAnswer, *, replayed: bool) -> Response:
 @api.get("/requests", response_model=Page[RequestOut], tags=["requests"])
 async def list_requests(
     ctx: Ctx,
-    principal: CurrentPrincipal,
-    status: Annotated[
-        list[Status] | None, Query(description="one or more statuses (repeat the parameter)")
-    ] = None,
+    principal: MemberOrAbove,
+    status: Status | None = None,
     org_unit_id: str | None = None,
     handler_member_id: str | None = None,
-    accepted_by: Annotated[str | None, Query(max_length=64)] = None,
     service_code: str | None = None,
     overdue: bool | None = None,
-    due_before: Annotated[
-        datetime | None, Query(description="open requests due before this instant")
-    ] = None,
-    escalated: Annotated[bool | None, Query(description="escalated at least once")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[RequestOut]:
     """Requests held by units inside the token's subtree, newest first."""
-    principal.require_role("member")
     query = select(requests).where(requests.c.org_area_code.startswith(principal.area_prefix))
-    if status:
-        query = query.where(requests.c.status.in_(sorted({s.value for s in status})))
-    if accepted_by:
-        query = query.where(requests.c.accepted_by == accepted_by)
-    if due_before is not None:
-        if due_before.tzinfo is None:
-            raise Invalid("due_before", "needs a time zone offset")
-        open_ = requests.c.status.in_([s.value for s in CLOCK_RUNNING])
-        query = query.where(open_ & (requests.c.due_at < as_utc(due_before)))
-    if escalated is not None:
-        query = query.where(
-            requests.c.escalations > 0 if escalated else requests.c.escalations == 0
-        )
+    if status is not None:
+        query = query.where(requests.c.status == status.value)
     if org_unit_id:
         query = query.where(requests.c.org_unit_id == org_unit_id)
     if handler_member_id:
@@ -434,9 +388,8 @@ async def list_requests(
 
 
 @api.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"])
-async def get_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str) -> RequestOut:
+async def get_request(ctx: Ctx, principal: MemberOrAbove, request_id: str) -> RequestOut:
     """One request with its history (the audit trail)."""
-    principal.require_role("member")
     row = await handling.get_request(ctx, request_id, principal)
     async with ctx.db.read_only() as session:
         history = await handling.history_of(session, request_id)
@@ -446,12 +399,11 @@ async def get_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str) ->
 @api.get("/requests/{request_id}/contact", tags=["requests"])
 async def read_contact(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     request_id: str,
     purpose: Annotated[str, Query(min_length=2, max_length=200)],
 ) -> dict[str, str | None]:
     """The citizen's unmasked contact for the handling cadre; every read is logged."""
-    principal.require_role("cadre")
     row = await handling.get_request(ctx, request_id, principal)
     async with ctx.db.transaction() as session:
         await session.execute(
@@ -552,7 +504,7 @@ async def close_request(
 
 @api.post("/requests/{request_id}/dispatch", response_model=RequestOut, tags=["handling"])
 async def dispatch_request(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: DispatchIn
+    ctx: Ctx, principal: Cadre, request_id: str, body: DispatchIn
 ) -> RequestOut:
     """Hand the request to a unit below or to a department's unit (派单); it signs or returns."""
     row = await dispatching.dispatch_request(
@@ -562,9 +514,7 @@ async def dispatch_request(
 
 
 @api.post("/requests/{request_id}/return", response_model=RequestOut, tags=["handling"])
-async def return_request(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: ReturnIn
-) -> RequestOut:
+async def return_request(ctx: Ctx, principal: Cadre, request_id: str, body: ReturnIn) -> RequestOut:
     """The receiving unit sends it back to the dispatcher before signing for it (退单)."""
     row = await dispatching.return_request(ctx, request_id, principal, body.reason, body.note)
     return request_out(row, cipher=ctx.cipher)
@@ -572,7 +522,7 @@ async def return_request(
 
 @api.post("/requests/{request_id}/return-decision", response_model=RequestOut, tags=["handling"])
 async def decide_return(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: ReturnDecisionIn
+    ctx: Ctx, principal: Cadre, request_id: str, body: ReturnDecisionIn
 ) -> RequestOut:
     """The dispatcher upholds the return (keeps it) or rejects it (back to the returning unit)."""
     row = await dispatching.decide_return(ctx, request_id, principal, body.decision, body.note)
@@ -595,13 +545,7 @@ async def resume_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str)
     return request_out(row, cipher=ctx.cipher)
 
 
-# Public: proved by the tracking code and phone; the portal's viewer token only names the client.
-@api.post(
-    "/requests/{request_id}/feedback",
-    response_model=TrackOut,
-    tags=["citizens"],
-    dependencies=[Depends(viewers_may_call), Depends(viewer_only_as_the_portal)],
-)
+@api.post("/requests/{request_id}/feedback", response_model=TrackOut, tags=["citizens"])
 async def give_feedback(
     ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: OptionalPrincipal
 ) -> TrackOut:
@@ -681,10 +625,9 @@ async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: Year) -
 
 @api.put("/calendar/{year}", response_model=CalendarYearOut, tags=["calendar"])
 async def put_calendar_year(
-    ctx: Ctx, principal: CurrentPrincipal, year: Year, body: CalendarYearIn
+    ctx: Ctx, principal: PlatformAdmin, year: Year, body: CalendarYearIn
 ) -> CalendarYearOut:
     """Load a year's official holidays and make-up working days (replaces the year's overrides)."""
-    principal.require_role("platform_admin")
     for field, days in (("holidays", body.holidays), ("workdays", body.workdays)):
         if any(d.year != year for d in days):
             raise Invalid(field, f"every day must lie in {year}")
