@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -13,7 +13,15 @@ from sqlalchemy import delete, insert, select
 from grassroots.contracts.area import TIER_DEPTH, Tier, area_depth, check_area_code
 from grassroots.kit.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.clock import as_utc, utcnow
-from grassroots.kit.guards import Cadre, CadreIfSigned, MemberOrAbove, OrgAdmin, PlatformAdmin
+from grassroots.kit.guards import (
+    Cadre,
+    CadreOrForwardingIfSigned,
+    MemberOrAbove,
+    MemberOrForwardingIfSigned,
+    OrgAdmin,
+    PlatformAdmin,
+    viewers_may_call,
+)
 from grassroots.kit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from grassroots.kit.idempotency import (
     REPLAYED_HEADER,
@@ -276,10 +284,17 @@ def intake_from(body: RequestIn, channel: str) -> handling.Intake:
     )
 
 
-@api.post("/requests", status_code=201, response_model=RequestOut, tags=["requests"])
+# A viewer's token passes only as the portal acting for a citizen (the guard checks it).
+@api.post(
+    "/requests",
+    status_code=201,
+    response_model=RequestOut,
+    tags=["requests"],
+    dependencies=[Depends(viewers_may_call)],
+)
 async def submit_request(
     ctx: Ctx,
-    principal: CadreIfSigned,
+    principal: CadreOrForwardingIfSigned,
     body: RequestIn,
     request: Request,
     response: Response,
@@ -291,8 +306,10 @@ async def submit_request(
         ),
     ] = None,
 ) -> Any:
-    """Take in a request: public online intake without a token, other channels by cadres."""
-    if principal is None:
+    """Take in a request: public online intake without a token (or through the portal, which
+    acts for the citizen and names their address), other channels by cadres."""
+    forwarded = principal is not None and acts_for_citizens(request, principal)
+    if principal is None or forwarded:
         if body.channel != "online":
             raise ProblemError(
                 401,
@@ -305,7 +322,7 @@ async def submit_request(
         if body.channel == "open311":
             raise Invalid("channel", "open311 requests come in through /open311/v2/")
         actor = principal.sub
-    if principal is None or acts_for_citizens(request, principal):
+    if principal is None or forwarded:
         await public_limiter(request).check(client_address(request, principal))
     intake = intake_from(body, body.channel)
     contact = (intake.citizen_name, intake.citizen_phone)
@@ -355,18 +372,36 @@ def _replay(answer: StoredAnswer, *, replayed: bool) -> Response:
 async def list_requests(
     ctx: Ctx,
     principal: MemberOrAbove,
-    status: Status | None = None,
+    status: Annotated[
+        list[Status] | None, Query(description="one or more statuses (repeat the parameter)")
+    ] = None,
     org_unit_id: str | None = None,
     handler_member_id: str | None = None,
+    accepted_by: Annotated[str | None, Query(max_length=64)] = None,
     service_code: str | None = None,
     overdue: bool | None = None,
+    due_before: Annotated[
+        datetime | None, Query(description="open requests due before this instant")
+    ] = None,
+    escalated: Annotated[bool | None, Query(description="escalated at least once")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[RequestOut]:
     """Requests held by units inside the token's subtree, newest first."""
     query = select(requests).where(requests.c.org_area_code.startswith(principal.area_prefix))
-    if status is not None:
-        query = query.where(requests.c.status == status.value)
+    if status:
+        query = query.where(requests.c.status.in_(sorted({s.value for s in status})))
+    if accepted_by:
+        query = query.where(requests.c.accepted_by == accepted_by)
+    if due_before is not None:
+        if due_before.tzinfo is None:
+            raise Invalid("due_before", "needs a time zone offset")
+        open_ = requests.c.status.in_([s.value for s in CLOCK_RUNNING])
+        query = query.where(open_ & (requests.c.due_at < as_utc(due_before)))
+    if escalated is not None:
+        query = query.where(
+            requests.c.escalations > 0 if escalated else requests.c.escalations == 0
+        )
     if org_unit_id:
         query = query.where(requests.c.org_unit_id == org_unit_id)
     if handler_member_id:
@@ -545,9 +580,19 @@ async def resume_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str)
     return request_out(row, cipher=ctx.cipher)
 
 
-@api.post("/requests/{request_id}/feedback", response_model=TrackOut, tags=["citizens"])
+# Public: proved by the tracking code and phone; the portal's viewer token only names the client.
+@api.post(
+    "/requests/{request_id}/feedback",
+    response_model=TrackOut,
+    tags=["citizens"],
+    dependencies=[Depends(viewers_may_call)],
+)
 async def give_feedback(
-    ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: OptionalPrincipal
+    ctx: Ctx,
+    request_id: str,
+    body: FeedbackIn,
+    request: Request,
+    principal: MemberOrForwardingIfSigned,
 ) -> TrackOut:
     """The citizen rates the result (public; tracking code and phone's last four digits).
 
