@@ -9,14 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from grassroots.portal.adapters.platform import ServiceDown, ServiceProblem
-from grassroots.portal.entrypoints.web import citizen, staff
+from grassroots.portal.entrypoints.web import citizen, orgdept, staff
 from grassroots.portal.entrypoints.web.rendering import HERE, render
 from grassroots.portal.entrypoints.web.security import CrossSite, SignInNeeded
 from grassroots.portal.entrypoints.web.wording import down_sentence, problem_sentence
 
 log = logging.getLogger(__name__)
 
-ROUTERS = [citizen.router, staff.router]
+ROUTERS = [citizen.router, staff.router, orgdept.router]
 
 
 def install_website(app: FastAPI) -> None:
