@@ -47,11 +47,11 @@ from grassroots.contracts.streams import REQUESTS
 from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS, request_facts, unit_month_counts
 from grassroots.evaluation.config import EvaluationSettings
 from grassroots.evaluation.domain.facts import RequestFacts, fold, merge
-from grassroots.evaluation.domain.indicators import IndicatorCounts, count_requests
+from grassroots.evaluation.domain.indicators import CountRules, IndicatorCounts, count_requests
 from grassroots.evaluation.domain.periods import Period, month_key
 from grassroots.evaluation.domain.topics import TopicRequest, content_words, find_topics, segment
+from grassroots.evaluation.domain.tree import Unit
 from grassroots.evaluation.main import SPEC, build_app
-from grassroots.evaluation.service.indicators import CountRules, Unit
 from grassroots.evaluation.service.projection import ProjectionBatch
 from grassroots.evaluation.service.rankings import compute_ranking
 from grassroots.evaluation.service.rebuild import rebuild

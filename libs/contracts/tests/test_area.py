@@ -11,6 +11,7 @@ from grassroots.contracts.area import (
     AreaCode,
     Tier,
     area_tier,
+    county_of,
     filter_prefix,
     fits_tier,
     is_within,
@@ -108,3 +109,10 @@ def test_every_valid_code_round_trips_through_its_subject(code: str) -> None:
     assert parse_subject(event_subject("members", "e", code)).area_code == code
     for parent in parent_area_codes(code):
         assert is_within(code, parent)
+
+
+def test_county_of_keeps_the_first_six_digits_and_leaves_higher_tiers_their_own_code() -> None:
+    assert county_of("230321100201") == "230321000000"
+    assert county_of("230321000000") == "230321000000"
+    assert county_of("230300000000") == "230300000000"
+    assert county_of("000000000000") == "000000000000"

@@ -101,6 +101,11 @@ def fits_tier(area_code: str, tier: Tier) -> bool:
     return area_depth(area_code) == TIER_DEPTH[tier]
 
 
+def county_of(area_code: str) -> str:
+    """The county an area lies in (its first six digits); a city or province keeps its own code."""
+    return area_code[:6] + "000000"
+
+
 def parent_area_codes(area_code: str) -> list[str]:
     """Codes of every enclosing area from the root down to (not including) this one."""
     depth = area_depth(area_code)

@@ -6,18 +6,21 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Request
 from sqlalchemy import MetaData, Table, event, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+# Use cases name the type of their session from here, so they need no SQLAlchemy import.
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 from grassroots.kit.instants import keep_instants
 
@@ -145,3 +148,26 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def database_of(request: Request) -> Database:
+    """The service's database, from the runtime the app was built with."""
+    database: Database = request.app.state.runtime.db
+    return database
+
+
+async def _write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with database_of(request).transaction() as session:
+        yield session
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with database_of(request).read_only() as session:
+        yield session
+
+
+# The edge owns the transaction: a route's session commits when the route returns, before the
+# answer is sent (scope "function"), and rolls back when it raises; use cases never commit.
+Session = Annotated[AsyncSession, Depends(_write_session, scope="function")]
+# A session for routes that only read: nothing is committed (and SQLite's writer lock is not taken).
+ReadSession = Annotated[AsyncSession, Depends(_read_session, scope="function")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -17,9 +19,23 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from grassroots.evaluation.domain.indicators import REQUEST_COUNT_FIELDS
 from grassroots.kit.db import new_metadata
 
 metadata = new_metadata()
+
+
+def decision_columns() -> list[Column[Any]]:
+    """Who proposed an item and how it was decided: exclusions and appeals alike."""
+    return [
+        Column("status", String(16), nullable=False),
+        Column("proposed_by", String(64), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("decided_by", String(64), nullable=True),
+        Column("decided_at", DateTime(timezone=True), nullable=True),
+        Column("decision_note", Text, nullable=True),
+    ]
+
 
 # Read models rebuilt from the streams (see service/rebuild.py).
 request_facts = Table(
@@ -57,21 +73,7 @@ unit_month_counts = Table(
     metadata,
     Column("unit_id", String(64), nullable=False),
     Column("month", String(7), nullable=False),
-    *(
-        Column(name, Integer, nullable=False)
-        for name in (
-            "received",
-            "accepted_on_time",
-            "resolved",
-            "resolved_on_time",
-            "escalated",
-            "explained",
-            "feedback_count",
-            "satisfied",
-            "basically_satisfied",
-            "unsatisfied",
-        )
-    ),
+    *(Column(name, Integer, nullable=False) for name in REQUEST_COUNT_FIELDS),
     PrimaryKeyConstraint("unit_id", "month"),
 )
 UNIT_MONTH_COUNTS = tuple(c.name for c in unit_month_counts.c if c.name not in ("unit_id", "month"))
@@ -258,12 +260,7 @@ exclusions = Table(
     Column("org_unit_id", String(64), nullable=False, index=True),
     Column("category", String(32), nullable=True),
     Column("reason", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("proposed_by", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("decided_by", String(64), nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
-    Column("decision_note", Text, nullable=True),
+    *decision_columns(),
 )
 
 # Appeals (申诉) against one request's assessment in one rate; upheld ones leave that rate.
@@ -276,12 +273,7 @@ appeals = Table(
     Column("indicator", String(32), nullable=False),
     Column("reason", Text, nullable=False),
     Column("evidence", Text, nullable=True),
-    Column("status", String(16), nullable=False),
-    Column("proposed_by", String(64), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("decided_by", String(64), nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
-    Column("decision_note", Text, nullable=True),
+    *decision_columns(),
 )
 
 # The month's topic (每月一题) a county or township picked, followed in later months.

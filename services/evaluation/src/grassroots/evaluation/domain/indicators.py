@@ -75,6 +75,16 @@ COUNT_FIELDS = tuple(f.name for f in fields(IndicatorCounts))
 _values = operator.attrgetter(*COUNT_FIELDS)
 
 
+@dataclass(frozen=True)
+class CountRules:
+    """The configurable limits applied when reading (the response limit is applied when
+    projecting, so changing it needs a rebuild)."""
+
+    visit_quota_per_month: int = 10
+    # Needed to take an excluded or appealed request's contribution back out of the counts.
+    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS
+
+
 def _ratio(numerator: float, denominator: int) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
@@ -114,6 +124,8 @@ def count_requests(
 
 # The counts one request contributes, in the order of IndicatorCounts' first fields.
 REQUEST_COUNT_FIELDS = COUNT_FIELDS[:10]
+# The counts reports show: the requests' and the visits' (posts and check-ins feed points).
+REPORTED_COUNT_FIELDS = COUNT_FIELDS[:12]
 _RATING_INDEX = {"satisfied": 7, "basically_satisfied": 8, "unsatisfied": 9}
 
 

@@ -1,21 +1,20 @@
-"""One assessment of units under a scheme, shared by rankings, pay and exports."""
+"""One assessment of units under a scheme, shared by indicators, rankings, pay and exports."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grassroots.evaluation.adapters.orm import bonus_items
+from grassroots.evaluation.adapters.fairness import approved_bonus_items
+from grassroots.evaluation.adapters.units import counts_by_unit
 from grassroots.evaluation.domain.adjustments import adjusted_rates, without
-from grassroots.evaluation.domain.indicators import IndicatorCounts
+from grassroots.evaluation.domain.indicators import CountRules, IndicatorCounts
 from grassroots.evaluation.domain.periods import Period, PeriodError
 from grassroots.evaluation.domain.scoring import Scheme, Score, score_unit
-from grassroots.evaluation.service.fairness import load_adjustments, owners
-from grassroots.evaluation.service.indicators import CountRules, Tree, rolled_up
-from grassroots.evaluation.service.people import survey_rates
+from grassroots.evaluation.domain.tree import Tree
+from grassroots.evaluation.service.fairness import load_adjustments
+from grassroots.evaluation.service.surveys import survey_rates
+from grassroots.kit.db import AsyncSession
 
 
 @dataclass(frozen=True)
@@ -27,26 +26,31 @@ class UnitAssessment:
     score: Score
 
 
+async def rolled_up(
+    session: AsyncSession, tree: Tree, roots: list[str], period: Period, rules: CountRules
+) -> dict[str, IndicatorCounts]:
+    """Counts of each root over its whole subtree, in one pass over the database."""
+    owner = tree.owners(roots)
+    per_unit = await counts_by_unit(session, list(owner), period, rules)
+    totals: dict[str, IndicatorCounts] = {root: IndicatorCounts() for root in roots}
+    for unit_id, counts in per_unit.items():
+        totals[owner[unit_id]] = totals[owner[unit_id]] + counts
+    return totals
+
+
 async def approved_bonus(
     session: AsyncSession, unit_ids: list[str], period: Period
 ) -> dict[str, float]:
     """Approved bonus points per unit whose period lies inside `period`."""
-    rows = (
-        await session.execute(
-            select(bonus_items.c.org_unit_id, bonus_items.c.period, bonus_items.c.points).where(
-                bonus_items.c.org_unit_id.in_(unit_ids), bonus_items.c.status == "approved"
-            )
-        )
-    ).all()
     months = set(period.months)
     out: dict[str, float] = defaultdict(float)
-    for unit_id, item_period, points in rows:
+    for unit_id, item_period, points in await approved_bonus_items(session, unit_ids):
         try:
             inside = set(Period.parse(item_period).months) <= months
         except PeriodError:
             inside = False
         if inside:
-            out[unit_id] += float(points)
+            out[unit_id] += points
     return out
 
 
@@ -57,7 +61,7 @@ async def adjusted_counts(
     appeals (each appealed request leaves only the rate it was appealed against)."""
     raw = await rolled_up(session, tree, unit_ids, period, rules)
     adjustments = await load_adjustments(
-        session, owners(tree, unit_ids), period, rules.response_limit_seconds
+        session, tree.owners(unit_ids), period, rules.response_limit_seconds
     )
     out = {}
     for unit_id in unit_ids:

@@ -1,82 +1,58 @@
-"""Exclusions (不合理诉求) and appeals (申诉): proposed by a unit, decided by its county."""
+"""Exclusions (不合理诉求) and appeals (申诉): proposed by a unit, decided once by its county;
+and the requests behind each count (attribution)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from grassroots.contracts.area import county_of
 from grassroots.contracts.timezone import platform_zone
-from grassroots.evaluation.adapters.facts_store import fact_from_row
-from grassroots.evaluation.adapters.orm import appeals, exclusions, request_facts
+from grassroots.evaluation.adapters import fairness as store
+from grassroots.evaluation.adapters.items import ItemStore, appeal_store, exclusion_store
+from grassroots.evaluation.adapters.units import find_unit, load_tree
 from grassroots.evaluation.domain.adjustments import appeal_deadline, counted_in, counts_of
 from grassroots.evaluation.domain.facts import RequestFacts
 from grassroots.evaluation.domain.indicators import IndicatorCounts
 from grassroots.evaluation.domain.periods import Period
-from grassroots.evaluation.service.indicators import Tree
-from grassroots.evaluation.service.schemes import county_of
+from grassroots.evaluation.domain.tree import Tree
+from grassroots.evaluation.service.access import parse_period, scoped_unit
+from grassroots.evaluation.service.commands import AppealIn, ExclusionIn
+from grassroots.evaluation.service.decisions import decide_once
+from grassroots.evaluation.service.deps import Deps
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import today, utcnow
-from grassroots.kit.orgtree import get_unit
+from grassroots.kit.db import AsyncSession
+from grassroots.kit.paging import decode_cursor, encode_cursor
 from grassroots.kit.problems import Conflict, NotFound
-
-DECISIONS = {
-    "approve": "approved",
-    "reject": "rejected",
-    "uphold": "upheld",
-    "dismiss": "dismissed",
-}
 
 
 async def request_fact(session: AsyncSession, request_id: str) -> RequestFacts:
     """The received request's facts, or 404 naming `request_id`."""
-    row = (
-        await session.execute(select(request_facts).where(request_facts.c.request_id == request_id))
-    ).first()
-    if row is None or row.received_unit_id is None:
+    fact = await store.request_fact(session, request_id)
+    if fact is None or fact.received_unit_id is None:
         raise NotFound(f"request_id: no received request {request_id}")
-    return fact_from_row(row)
+    return fact
 
 
 async def _scope_to_request(session: AsyncSession, principal: Principal, fact: RequestFacts) -> str:
     """The receiving unit's area; 403 when the caller's subtree does not hold it."""
-    unit = await get_unit(session, str(fact.received_unit_id))
+    unit = await find_unit(session, str(fact.received_unit_id))
     area = unit.area_code if unit else str(fact.area_code)
     principal.require_area(area)
     return area
 
 
-async def propose_exclusion(
-    session: AsyncSession,
-    principal: Principal,
-    request_id: str,
-    reason: str,
-    category: str | None,
-) -> dict[str, Any]:
-    """A unit flags one of its requests as unreasonable; one open or approved flag each."""
-    principal.require_role("cadre")
-    fact = await request_fact(session, request_id)
-    await _scope_to_request(session, principal, fact)
-    open_one = await session.scalar(
-        select(exclusions.c.id).where(
-            exclusions.c.request_id == request_id,
-            exclusions.c.status.in_(("pending", "approved")),
-        )
-    )
-    if open_one:
-        raise Conflict(f"request {request_id} already has exclusion {open_one}")
-    row = {
+def _proposed(principal: Principal, fact: RequestFacts, **fields: Any) -> dict[str, Any]:
+    return {
         "id": str(uuid7()),
-        "request_id": request_id,
+        "request_id": fact.request_id,
         "org_unit_id": str(fact.received_unit_id),
-        "category": category,
-        "reason": reason,
+        **fields,
         "status": "pending",
         "proposed_by": principal.sub,
         "created_at": utcnow(),
@@ -84,7 +60,26 @@ async def propose_exclusion(
         "decided_at": None,
         "decision_note": None,
     }
-    await session.execute(insert(exclusions).values(**row))
+
+
+async def _proposing(session: AsyncSession, principal: Principal, request_id: str) -> RequestFacts:
+    """A cadre whose subtree holds the request's receiving unit proposes; its facts."""
+    principal.require_role("cadre")
+    fact = await request_fact(session, request_id)
+    await _scope_to_request(session, principal, fact)
+    return fact
+
+
+async def propose_exclusion(
+    session: AsyncSession, deps: Deps, principal: Principal, command: ExclusionIn
+) -> dict[str, Any]:
+    """A unit flags one of its requests as unreasonable; one open or approved flag each."""
+    fact = await _proposing(session, principal, command.request_id)
+    open_one = await store.open_exclusion(session, command.request_id)
+    if open_one:
+        raise Conflict(f"request {command.request_id} already has exclusion {open_one}")
+    row = _proposed(principal, fact, category=command.category, reason=command.reason)
+    await exclusion_store.add(session, row)
     return row
 
 
@@ -94,84 +89,88 @@ def last_day(period: Period) -> date:
 
 
 async def propose_appeal(
-    session: AsyncSession,
-    principal: Principal,
-    request_id: str,
-    indicator: str,
-    reason: str,
-    evidence: str | None,
-    window_workdays: int,
-    is_workday: Callable[[date], bool],
+    session: AsyncSession, deps: Deps, principal: Principal, command: AppealIn
 ) -> dict[str, Any]:
     """A unit appeals one request's assessment in one rate, within the window after the period."""
-    principal.require_role("cadre")
-    fact = await request_fact(session, request_id)
-    await _scope_to_request(session, principal, fact)
+    fact = await _proposing(session, principal, command.request_id)
     period = Period.parse(str(fact.received_month))
-    deadline = appeal_deadline(last_day(period), window_workdays, is_workday)
+    window = deps.appeal_window_workdays
+    deadline = appeal_deadline(last_day(period), window, deps.is_workday)
     if today() > deadline:
         raise Conflict(
             f"the appeal window for {period} closed on {deadline.isoformat()} "
-            f"({window_workdays} working days after the period)"
+            f"({window} working days after the period)"
         )
-    open_one = await session.scalar(
-        select(appeals.c.id).where(
-            appeals.c.request_id == request_id,
-            appeals.c.indicator == indicator,
-            appeals.c.status.in_(("pending", "upheld")),
-        )
-    )
+    open_one = await store.open_appeal(session, command.request_id, command.indicator)
     if open_one:
-        raise Conflict(f"request {request_id} already has appeal {open_one} on {indicator}")
-    row = {
-        "id": str(uuid7()),
-        "request_id": request_id,
-        "org_unit_id": str(fact.received_unit_id),
-        "indicator": indicator,
-        "reason": reason,
-        "evidence": evidence,
-        "status": "pending",
-        "proposed_by": principal.sub,
-        "created_at": utcnow(),
-        "decided_by": None,
-        "decided_at": None,
-        "decision_note": None,
-        "deadline": deadline,
-    }
-    await session.execute(
-        insert(appeals).values(**{k: v for k, v in row.items() if k != "deadline"})
+        raise Conflict(
+            f"request {command.request_id} already has appeal {open_one} on {command.indicator}"
+        )
+    row = _proposed(
+        principal,
+        fact,
+        indicator=command.indicator,
+        reason=command.reason,
+        evidence=command.evidence,
     )
-    return row
+    await appeal_store.add(session, row)
+    return {**row, "deadline": deadline}
 
 
-async def decide(
+async def _decide(
     session: AsyncSession,
     principal: Principal,
-    table: Table,
+    items: ItemStore,
+    noun: str,
     item_id: str,
     decision: str,
     note: str | None,
 ) -> dict[str, Any]:
     """The county (an org admin whose area covers the unit's county) decides, once."""
-    principal.require_role("org_admin")
-    row = (
-        await session.execute(select(table).where(table.c.id == item_id).with_for_update())
-    ).first()
-    if row is None:
-        raise NotFound(f"no {table.name.removeprefix('ev_').rstrip('s')} {item_id}")
-    unit = await get_unit(session, row.org_unit_id)
-    area = unit.area_code if unit else ""
-    principal.require_area(county_of(area) if area else "000000000000")
-    if row.status != "pending":
-        raise Conflict(f"already {row.status}")
-    values = {
-        "status": DECISIONS[decision],
-        "decided_by": principal.sub,
-        "decided_at": utcnow(),
-        "decision_note": note,
-    }
-    await session.execute(update(table).where(table.c.id == item_id).values(**values))
-    return {**dict(row._mapping), **values}
+
+    async def county_in_scope(row: dict[str, Any]) -> None:
+        unit = await find_unit(session, row["org_unit_id"])
+        area = unit.area_code if unit else ""
+        principal.require_area(county_of(area) if area else "000000000000")
+
+    return await decide_once(
+        session,
+        principal,
+        items,
+        item_id,
+        decision,
+        noun=noun,
+        open_status="pending",
+        in_scope=county_in_scope,
+        extra={"decided_at": utcnow(), "decision_note": note},
+        refusal="{taken}",
+    )
+
+
+async def decide_exclusion(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    exclusion_id: str,
+    decision: str,
+    note: str | None,
+) -> dict[str, Any]:
+    """The county approves or rejects an exclusion (once)."""
+    return await _decide(
+        session, principal, exclusion_store, "exclusion", exclusion_id, decision, note
+    )
+
+
+async def decide_appeal(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    appeal_id: str,
+    decision: str,
+    note: str | None,
+) -> dict[str, Any]:
+    """The county upholds (the request leaves that rate) or dismisses an appeal (once)."""
+    return await _decide(session, principal, appeal_store, "appeal", appeal_id, decision, note)
 
 
 @dataclass
@@ -192,46 +191,20 @@ async def load_adjustments(
 ) -> Adjustments:
     """What to take out of each root's counts (owner maps every subtree unit to its root)."""
     out = Adjustments()
-    months = list(period.months)
-    f = request_facts.c
-    counted = (f.received_month.in_(months), f.received_unit_id.in_(list(owner)))
-    excluded_rows = (
-        await session.execute(
-            select(request_facts)
-            .join(exclusions, exclusions.c.request_id == f.request_id)
-            .where(exclusions.c.status == "approved", *counted)
-        )
-    ).all()
-    for row in excluded_rows:
-        fact = fact_from_row(row)
+    months, unit_ids = list(period.months), list(owner)
+    excluded = await store.excluded_facts(session, unit_ids, months)
+    for fact in excluded:
         out.excluded[owner[str(fact.received_unit_id)]].append(
             counts_of(fact, response_limit_seconds)
         )
-    excluded_ids = {row.request_id for row in excluded_rows}
-    appealed_rows = (
-        await session.execute(
-            select(request_facts, appeals.c.indicator)
-            .join(appeals, appeals.c.request_id == f.request_id)
-            .where(appeals.c.status == "upheld", *counted)
-        )
-    ).all()
-    for row in appealed_rows:
-        if row.request_id in excluded_ids:
+    excluded_ids = {fact.request_id for fact in excluded}
+    for fact, indicator in await store.appealed_facts(session, unit_ids, months):
+        if fact.request_id in excluded_ids:
             continue  # already out of every rate
-        fact = fact_from_row(row)
         root = owner[str(fact.received_unit_id)]
-        removed = out.appealed[root].get(row.indicator, IndicatorCounts())
-        out.appealed[root][row.indicator] = removed + counts_of(fact, response_limit_seconds)
+        removed = out.appealed[root].get(indicator, IndicatorCounts())
+        out.appealed[root][indicator] = removed + counts_of(fact, response_limit_seconds)
     return out
-
-
-def owners(tree: Tree, roots: list[str]) -> dict[str, str]:
-    """Every unit of the roots' subtrees mapped to its root."""
-    owner: dict[str, str] = {}
-    for root in roots:
-        for unit_id in tree.subtree(root):
-            owner.setdefault(unit_id, root)
-    return owner
 
 
 def as_local(moment: datetime | None) -> datetime | None:
@@ -253,35 +226,16 @@ async def attribution(
     Each says what it is counted in; an approved exclusion leaves it counted in nothing (kept
     with its decision and decider), an upheld appeal names the rates it no longer counts in.
     """
-    f = request_facts.c
-    query = select(request_facts).where(
-        f.received_unit_id.in_(tree.subtree(root_id)), f.received_month.in_(list(period.months))
+    found = await store.received_facts(
+        session, tree.subtree(root_id), list(period.months), after, limit
     )
-    if after:
-        query = query.where(f.request_id > after)
-    query = query.order_by(f.request_id)
-    if limit is not None:
-        query = query.limit(limit + 1)
-    rows = (await session.execute(query)).all()
-    more = limit is not None and len(rows) > limit
-    facts = [fact_from_row(r) for r in (rows[:limit] if limit is not None else rows)]
+    more = limit is not None and len(found) > limit
+    facts = found[:limit] if limit is not None else found
     ids = [fact.request_id for fact in facts]
-    flagged: dict[str, dict[str, Any]] = {}
-    for row in (
-        await session.execute(
-            select(exclusions)
-            .where(exclusions.c.request_id.in_(ids))
-            .order_by(exclusions.c.created_at)
-        )
-    ).all():
-        flagged[row.request_id] = _decision(row)
+    flagged = {row["request_id"]: _decision(row) for row in await store.exclusions_of(session, ids)}
     appealed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in (
-        await session.execute(
-            select(appeals).where(appeals.c.request_id.in_(ids)).order_by(appeals.c.created_at)
-        )
-    ).all():
-        appealed[row.request_id].append({"indicator": row.indicator, **_decision(row)})
+    for row in await store.appeals_of(session, ids):
+        appealed[row["request_id"]].append({"indicator": row["indicator"], **_decision(row)})
     items = []
     for fact in facts:
         exclusion = flagged.get(fact.request_id)
@@ -304,13 +258,44 @@ async def attribution(
     return items, more
 
 
-def _decision(row: Any) -> dict[str, Any]:
+def _decision(row: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "status": row.status,
-        "reason": row.reason,
-        "proposed_by": row.proposed_by,
-        "decided_by": row.decided_by,
-        "decided_at": as_local(row.decided_at),
-        "decision_note": row.decision_note,
+        "id": row["id"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "proposed_by": row["proposed_by"],
+        "decided_by": row["decided_by"],
+        "decided_at": as_local(row["decided_at"]),
+        "decision_note": row["decision_note"],
+    }
+
+
+async def show_attribution(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    org_unit_id: str,
+    period: str,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """Each request received by the unit's subtree in the period and what it counts in."""
+    parsed = parse_period(period)
+    after = decode_cursor(cursor)
+    unit = await scoped_unit(session, principal, org_unit_id)
+    tree = await load_tree(session, unit.area_code)
+    items, more = await attribution(
+        session,
+        tree,
+        unit.id,
+        parsed,
+        deps.rules.response_limit_seconds,
+        after=str(after) if after else None,
+        limit=limit,
+    )
+    return {
+        "org_unit_id": unit.id,
+        "period": str(parsed),
+        "items": items,
+        "next_cursor": encode_cursor(items[-1]["request_id"]) if more else None,
     }

@@ -1,160 +1,31 @@
-"""Indicators per unit and period, rolled up over subtrees of the replicated org tree."""
+"""A unit's indicators in a period, rolled up over its subtree of the replicated org tree."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grassroots.contracts.area import area_prefix
-from grassroots.evaluation.adapters.orm import (
-    UNIT_MONTH_COUNTS,
-    member_activity,
-    unit_month_counts,
-    visits,
-)
-from grassroots.evaluation.domain.indicators import IndicatorCounts
-from grassroots.evaluation.domain.periods import Period
-from grassroots.kit.tables import org_units
+from grassroots.evaluation.adapters.units import load_tree
+from grassroots.evaluation.service.access import parse_period, scoped_unit
+from grassroots.evaluation.service.assessment import adjusted_counts
+from grassroots.evaluation.service.deps import Deps
+from grassroots.kit.auth import Principal
+from grassroots.kit.db import AsyncSession
 
 
-@dataclass(frozen=True)
-class Unit:
-    """A unit of the replicated tree, as ranking needs it."""
-
-    id: str
-    name: str
-    area_code: str
-    parent_id: str | None
-
-
-@dataclass(frozen=True)
-class CountRules:
-    """The configurable limits applied when reading (the response limit is applied when
-    projecting, so changing it needs a rebuild)."""
-
-    visit_quota_per_month: int = 10
-    # Needed to take an excluded or appealed request's contribution back out of the counts.
-    response_limit_seconds: int = 24 * 3600
-
-
-class Tree:
-    """The units under one area, with parent links."""
-
-    def __init__(self, units: Iterable[Unit]) -> None:
-        self.units = {u.id: u for u in units}
-        self.children: dict[str, list[str]] = defaultdict(list)
-        for unit in self.units.values():
-            if unit.parent_id:
-                self.children[unit.parent_id].append(unit.id)
-        for ids in self.children.values():
-            ids.sort()
-
-    def subtree(self, root_id: str) -> list[str]:
-        """`root_id` and every unit below it."""
-        out, stack, seen = [], [root_id], set()
-        while stack:
-            unit_id = stack.pop()
-            if unit_id in seen:
-                continue  # a malformed replica must not loop for ever
-            seen.add(unit_id)
-            out.append(unit_id)
-            stack.extend(self.children.get(unit_id, ()))
-        return out
-
-
-async def load_tree(session: AsyncSession, area_code: str) -> Tree:
-    """Every replicated unit inside `area_code`'s subtree."""
-    rows = (
-        await session.execute(
-            select(
-                org_units.c.id, org_units.c.name, org_units.c.area_code, org_units.c.parent_id
-            ).where(org_units.c.area_code.startswith(area_prefix(area_code)))
-        )
-    ).all()
-    return Tree(Unit(r.id, r.name, r.area_code, r.parent_id) for r in rows)
-
-
-def _member_of(session: AsyncSession, column: Any, values: list[str]) -> ColumnElement[bool]:
-    """`column IN values`; one array parameter on PostgreSQL instead of thousands of binds."""
-    if session.get_bind().dialect.name == "postgresql":
-        matches: ColumnElement[bool] = column == any_(
-            bindparam(f"{column.name}_list", values, type_=ARRAY(String))
-        )
-        return matches
-    listed: ColumnElement[bool] = column.in_(values)
-    return listed
-
-
-async def counts_by_unit(
-    session: AsyncSession, unit_ids: list[str], period: Period, rules: CountRules
-) -> dict[str, IndicatorCounts]:
-    """Counts of each unit alone (not rolled up) in the period."""
-    months = list(period.months)
-    c = unit_month_counts.c
-    query = (
-        select(c.unit_id, *(func.sum(c[name]).label(name) for name in UNIT_MONTH_COUNTS))
-        .where(_member_of(session, c.unit_id, unit_ids), c.month.in_(months))
-        .group_by(c.unit_id)
-    )
-    out: dict[str, IndicatorCounts] = {}
-    for unit_id, *sums in (await session.execute(query)).all():
-        # The columns come in UNIT_MONTH_COUNTS order, IndicatorCounts' leading fields.
-        out[unit_id] = IndicatorCounts(*(int(v or 0) for v in sums))
-    visit_rows = (
-        await session.execute(
-            select(
-                visits.c.org_unit_id,
-                func.count().label("visits"),
-                func.count(func.distinct(visits.c.visitor_member_id)).label("visitors"),
-            )
-            .where(
-                _member_of(session, visits.c.org_unit_id, unit_ids),
-                visits.c.visited_month.in_(months),
-            )
-            .group_by(visits.c.org_unit_id)
-        )
-    ).all()
-    for row in visit_rows:
-        quota = int(row.visitors) * rules.visit_quota_per_month * len(months)
-        out[row.org_unit_id] = out.get(row.org_unit_id, IndicatorCounts()) + IndicatorCounts(
-            visits=int(row.visits), visit_quota=quota
-        )
-    activity_rows = (
-        await session.execute(
-            select(member_activity.c.org_unit_id, member_activity.c.kind, func.count())
-            .where(
-                _member_of(session, member_activity.c.org_unit_id, unit_ids),
-                member_activity.c.month.in_(months),
-            )
-            .group_by(member_activity.c.org_unit_id, member_activity.c.kind)
-        )
-    ).all()
-    for unit_id, kind, count in activity_rows:
-        extra = (
-            IndicatorCounts(posts_claimed=int(count))
-            if kind == "post"
-            else IndicatorCounts(check_ins=int(count))
-        )
-        out[unit_id] = out.get(unit_id, IndicatorCounts()) + extra
-    return out
-
-
-async def rolled_up(
-    session: AsyncSession, tree: Tree, roots: list[str], period: Period, rules: CountRules
-) -> dict[str, IndicatorCounts]:
-    """Counts of each root over its whole subtree, in one pass over the database."""
-    owner: dict[str, str] = {}
-    for root in roots:
-        for unit_id in tree.subtree(root):
-            owner.setdefault(unit_id, root)
-    per_unit = await counts_by_unit(session, list(owner), period, rules)
-    totals: dict[str, IndicatorCounts] = {root: IndicatorCounts() for root in roots}
-    for unit_id, counts in per_unit.items():
-        totals[owner[unit_id]] = totals[owner[unit_id]] + counts
-    return totals
+async def show_indicators(
+    session: AsyncSession, deps: Deps, principal: Principal, org_unit_id: str, period: str
+) -> dict[str, Any]:
+    """Indicators of a unit and everything below it, for requests received in the period
+    (approved exclusions and upheld appeals taken out)."""
+    parsed = parse_period(period)
+    unit = await scoped_unit(session, principal, org_unit_id)
+    tree = await load_tree(session, unit.area_code)
+    counts, rates = (await adjusted_counts(session, tree, [unit.id], parsed, deps.rules))[unit.id]
+    return {
+        "org_unit_id": unit.id,
+        "name": unit.name,
+        "period": str(parsed),
+        "units_included": len(tree.subtree(unit.id)),
+        "counts": counts.as_dict(),
+        "rates": rates,
+    }

@@ -12,27 +12,25 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events import REGISTRY
 from grassroots.contracts.events import members as member_events
 from grassroots.contracts.events import requests as request_events
-from grassroots.contracts.streams import MEMBERS, REQUESTS
 from grassroots.evaluation.adapters.facts_store import (
     add_counts,
     load_facts,
     lock_requests,
     save_facts,
 )
-from grassroots.evaluation.adapters.orm import (
-    UNIT_MONTH_COUNTS,
-    member_activity,
-    members,
-    point_items,
-    request_texts,
-    visits,
+from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS
+from grassroots.evaluation.adapters.projection import (
+    add_activity,
+    add_auto_points,
+    add_texts,
+    add_visits,
+    ensure_member,
+    move_member,
+    update_profile,
 )
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, merge
 from grassroots.evaluation.domain.indicators import (
@@ -42,11 +40,9 @@ from grassroots.evaluation.domain.indicators import (
 from grassroots.evaluation.domain.periods import month_key
 from grassroots.evaluation.domain.points import AUTO_POINTS
 from grassroots.evaluation.domain.topics import content_words, segment
-from grassroots.evaluation.metrics import PROJECTION_LAG
-from grassroots.kit.clock import as_utc, utcnow
-from grassroots.kit.db import dialect_insert, insert_ignoring
+from grassroots.kit.clock import as_utc
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.masking import mask_free_text
-from grassroots.kit.messaging import BatchConsumerSpec
 
 REQUEST_EVENT_TYPES = [
     m.event_type() for m in REGISTRY.values() if m.DOMAIN == "requests" and m.NAME != "visit_logged"
@@ -102,7 +98,7 @@ async def store_request_facts(
                 rows.append((unit_id, month, counts))
         await add_counts(session, rows)
         await save_facts(session, [f for rid, f in after.items() if before.get(rid) != f])
-    await _add_points(session, points)
+    await add_auto_points(session, points)
 
 
 def _auto_point(
@@ -121,12 +117,6 @@ def _auto_point(
         "decided_by": None,
         "created_at": as_utc(when),
     }
-
-
-async def _add_points(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        statement = insert_ignoring(session, point_items, ["id"])
-        await session.execute(statement, rows)
 
 
 async def apply_visits(session: AsyncSession, events: Iterable[CloudEvent]) -> None:
@@ -154,37 +144,32 @@ async def apply_visits(session: AsyncSession, events: Iterable[CloudEvent]) -> N
                 "visit_logged",
             )
         )
-    if rows:
-        statement = insert_ignoring(session, visits, ["visit_id"])
-        await session.execute(statement, rows)
-    await _add_points(session, points)
+    await add_visits(session, rows)
+    await add_auto_points(session, points)
 
 
 async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
     """Keep members (highest version wins), claimed posts and check-ins."""
-    insert = dialect_insert(session)
     if event.type in (
         member_events.MemberRegistered.event_type(),
         member_events.MemberUpdated.event_type(),
     ):
         data = member_events.MemberUpdated.model_validate(event.data)
-        await _ensure_member(session, data.member_id, data.org_unit_id)
-        await session.execute(
-            update(members)
-            .where(members.c.member_id == data.member_id, members.c.version < data.version)
-            .values(
-                stage=data.stage,
-                in_service=data.in_service,
-                duties=sorted(data.duties),
-                version=data.version,
-            )
+        await ensure_member(session, data.member_id, data.org_unit_id)
+        await update_profile(
+            session,
+            data.member_id,
+            stage=data.stage,
+            in_service=data.in_service,
+            duties=sorted(data.duties),
+            version=data.version,
         )
-        await _move_member(session, data.member_id, data.org_unit_id, data.version)
+        await move_member(session, data.member_id, data.org_unit_id, data.version)
         return
     if event.type == member_events.MemberTransferred.event_type():
         moved = member_events.MemberTransferred.model_validate(event.data)
-        await _ensure_member(session, moved.member_id, moved.org_unit_id)
-        await _move_member(session, moved.member_id, moved.org_unit_id, moved.version)
+        await ensure_member(session, moved.member_id, moved.org_unit_id)
+        await move_member(session, moved.member_id, moved.org_unit_id, moved.version)
         return
     if event.type == member_events.PostClaimed.event_type():
         post = member_events.PostClaimed.model_validate(event.data)
@@ -197,42 +182,19 @@ async def apply_member_event(session: AsyncSession, event: CloudEvent) -> None:
         return
     at = _utc(when)
     assert at is not None
-    statement = insert(member_activity).values(
-        event_id=event.id,
-        kind=kind,
-        member_id=member_id,
-        org_unit_id=unit,
-        occurred_at=at,
-        month=month_key(at),
+    await add_activity(
+        session,
+        {
+            "event_id": event.id,
+            "kind": kind,
+            "member_id": member_id,
+            "org_unit_id": unit,
+            "occurred_at": at,
+            "month": month_key(at),
+        },
     )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["event_id"]))
     cause = "post_claimed" if kind == "post" else "checked_in"
-    await _add_points(session, [_auto_point(f"{kind}:{event.id}", member_id, unit, at, cause)])
-
-
-async def _ensure_member(session: AsyncSession, member_id: str, org_unit_id: str) -> None:
-    """A row at version 0, so whichever of registration and transfer comes first has one."""
-    statement = dialect_insert(session)(members).values(
-        member_id=member_id,
-        org_unit_id=org_unit_id,
-        stage="",
-        in_service=False,
-        duties=[],
-        version=0,
-        unit_version=0,
-    )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["member_id"]))
-
-
-async def _move_member(
-    session: AsyncSession, member_id: str, org_unit_id: str, version: int
-) -> None:
-    """The unit of the highest version wins (registration, update or transfer)."""
-    await session.execute(
-        update(members)
-        .where(members.c.member_id == member_id, members.c.unit_version < version)
-        .values(org_unit_id=org_unit_id, unit_version=version)
-    )
+    await add_auto_points(session, [_auto_point(f"{kind}:{event.id}", member_id, unit, at, cause)])
 
 
 MEMBER_EVENT_TYPES = [
@@ -247,9 +209,6 @@ MEMBER_EVENT_TYPES = [
 ]
 _MEMBER_EVENT_SET = frozenset(MEMBER_EVENT_TYPES)
 VISIT_LOGGED = request_events.VisitLogged.event_type()
-# Events per transaction at most for the live projection: a backlog is caught up in large
-# batches, while a lone event is still applied as soon as it arrives.
-PROJECTION_BATCH = 500
 
 
 class ProjectionBatch:
@@ -312,8 +271,7 @@ class ProjectionBatch:
         await store_request_facts(session, self.facts, self.points, response_limit_seconds)
         if self.texts:
             # jieba is CPU work (and loads its dictionary once): off the event loop.
-            rows = await asyncio.to_thread(text_rows, self.texts)
-            await session.execute(insert_ignoring(session, request_texts, ["request_id"]), rows)
+            await add_texts(session, await asyncio.to_thread(text_rows, self.texts))
         if self.visits:
             await apply_visits(session, self.visits)
         for event in self.member_events:
@@ -342,41 +300,3 @@ def text_rows(texts: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for text in texts
     ]
-
-
-def _observe_lag(stream: str, event: CloudEvent | None) -> None:
-    if event is not None:
-        PROJECTION_LAG.labels(stream).set(max(0.0, (utcnow() - event.time).total_seconds()))
-
-
-def requests_consumer(
-    response_limit_seconds: int = DEFAULT_RESPONSE_LIMIT_SECONDS,
-) -> BatchConsumerSpec:
-    """The durable consumer projecting the requests stream, a fetched batch per transaction."""
-
-    async def on_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-        await apply_batch(session, events, response_limit_seconds)
-        _observe_lag(REQUESTS.name, events[-1] if events else None)
-
-    return BatchConsumerSpec(
-        name="requests_projection",
-        stream=REQUESTS,
-        event_types=frozenset([*REQUEST_EVENT_TYPES, VISIT_LOGGED]),
-        handler=on_batch,
-        max_batch=PROJECTION_BATCH,
-    )
-
-
-def members_consumer() -> BatchConsumerSpec:
-    """The durable consumer projecting members, posts and check-ins."""
-
-    async def on_batch(session: AsyncSession, events: Sequence[CloudEvent]) -> None:
-        await apply_batch(session, events)
-        _observe_lag(MEMBERS.name, events[-1] if events else None)
-
-    return BatchConsumerSpec(
-        name="members_projection",
-        stream=MEMBERS,
-        event_types=_MEMBER_EVENT_SET,
-        handler=on_batch,
-    )

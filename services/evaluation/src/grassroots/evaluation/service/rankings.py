@@ -4,22 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from grassroots.contracts.area import county_of
 from grassroots.contracts.events.evaluation import EvaluationPublished, PublishedEntry
-from grassroots.evaluation.adapters.orm import publications
+from grassroots.evaluation.adapters.publications import add_publication, find_publication
+from grassroots.evaluation.adapters.units import load_tree
+from grassroots.evaluation.domain.indicators import CountRules
 from grassroots.evaluation.domain.periods import Period
+from grassroots.evaluation.domain.publications import ranking_changes
 from grassroots.evaluation.domain.scoring import RankInput, rank_units
+from grassroots.evaluation.domain.tree import Unit
 from grassroots.evaluation.metrics import RANKINGS_PUBLISHED
+from grassroots.evaluation.service.access import parse_period, scoped_unit
 from grassroots.evaluation.service.assessment import assess_units
-from grassroots.evaluation.service.indicators import CountRules, Unit, load_tree
-from grassroots.evaluation.service.schemes import county_of, find_scheme
+from grassroots.evaluation.service.commands import PublishIn
+from grassroots.evaluation.service.deps import Deps
+from grassroots.evaluation.service.schemes import find_scheme
+from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
-from grassroots.kit.outbox import Outbox
-from grassroots.kit.problems import Conflict
+from grassroots.kit.db import AsyncSession
+from grassroots.kit.paging import decode_cursor, encode_cursor
+from grassroots.kit.problems import Conflict, NotFound
 
 
 async def compute_ranking(
@@ -75,63 +81,79 @@ async def compute_ranking(
     }
 
 
-RANKED_FIELDS = ("rank", "score", "status", "grade")
+async def current_ranking(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    parent: str,
+    period: Period,
+    scheme: str,
+) -> dict[str, Any]:
+    """The newest published version of a ranking as it was frozen, or else as computed now."""
+    unit = await scoped_unit(session, principal, parent, "parent")
+    published = await find_publication(session, unit.id, str(period), scheme)
+    if published:
+        ranking: dict[str, Any] = published["entries"]
+        return ranking
+    return await compute_ranking(session, unit, period, scheme, deps.rules)
 
 
-def ranking_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
-    """What a correction changes: per unit, each of rank, score, status and grade that moved."""
-    old = {i["org_unit_id"]: i for i in before["items"]}
-    new = {i["org_unit_id"]: i for i in after["items"]}
-    changes = []
-    for unit_id in sorted(set(old) | set(new)):
-        was, now = old.get(unit_id, {}), new.get(unit_id, {})
-        for name in RANKED_FIELDS:
-            if was.get(name) != now.get(name):
-                changes.append(
-                    {
-                        "org_unit_id": unit_id,
-                        "name": now.get("name", was.get("name")),
-                        "field": name,
-                        "before": was.get(name),
-                        "after": now.get(name),
-                    }
-                )
-    return changes
-
-
-async def find_publication(
-    session: AsyncSession, parent_id: str, period: Period, scheme: str, version: int | None = None
-) -> dict[str, Any] | None:
-    """A published version of a ranking (the newest unless `version` is given), if any."""
-    query = select(publications).where(
-        publications.c.kind == "ranking",
-        publications.c.parent_org_unit_id == parent_id,
-        publications.c.period == str(period),
-        publications.c.scheme == scheme,
-    )
-    if version is not None:
-        query = query.where(publications.c.version == version)
-    row = (await session.execute(query.order_by(publications.c.version.desc()).limit(1))).first()
-    return dict(row._mapping) if row else None
+async def show_ranking(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    parent: str,
+    period: str,
+    scheme: str,
+    version: int | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """The children of `parent` ranked under a scheme; once published, the newest version
+    (or the one asked for) as it was frozen, with what it corrected."""
+    parsed = parse_period(period)
+    offset = int(decode_cursor(cursor) or 0)
+    unit = await scoped_unit(session, principal, parent, "parent")
+    published = await find_publication(session, unit.id, str(parsed), scheme, version)
+    if version is not None and published is None:
+        raise NotFound(f"version: no published version {version} of this ranking")
+    if published:
+        newest = await find_publication(session, unit.id, str(parsed), scheme)
+        ranking = {
+            **published["entries"],
+            "published_at": published["published_at"],
+            "version": published["version"],
+            "latest_version": newest["version"] if newest else published["version"],
+            "changes": published["changes"],
+            "note": published["note"],
+        }
+    else:
+        ranking = {**await compute_ranking(session, unit, parsed, scheme, deps.rules)}
+        ranking.update(
+            published_at=None, version=None, latest_version=None, changes=None, note=None
+        )
+    items = ranking["items"]
+    ranking["items"] = items[offset : offset + limit]
+    more = offset + limit < len(items)
+    ranking["next_cursor"] = encode_cursor(offset + limit) if more else None
+    ranking["published"] = ranking["published_at"] is not None
+    return ranking
 
 
 async def publish_ranking(
-    session: AsyncSession,
-    outbox: Outbox,
-    parent: Unit,
-    period: Period,
-    scheme_name: str,
-    rules: CountRules,
-    actor: str,
-    note: str | None = None,
+    session: AsyncSession, deps: Deps, principal: Principal, command: PublishIn
 ) -> dict[str, Any]:
     """Freeze the ranking and emit `EvaluationPublished`.
 
     A later publication is a correction: the next version with what changed; the earlier
     versions stay as they were. Publishing an unchanged ranking again is 409.
     """
-    latest = await find_publication(session, parent.id, period, scheme_name)
-    ranking = await compute_ranking(session, parent, period, scheme_name, rules)
+    principal.require_role("org_admin")
+    period = parse_period(command.period)
+    parent = await scoped_unit(session, principal, command.parent, "parent")
+    scheme_name = command.scheme
+    latest = await find_publication(session, parent.id, str(period), scheme_name)
+    ranking = await compute_ranking(session, parent, period, scheme_name, deps.rules)
     version = 1 if latest is None else int(latest["version"]) + 1
     changes = None if latest is None else ranking_changes(latest["entries"], ranking)
     if latest is not None and not changes:
@@ -140,33 +162,32 @@ async def publish_ranking(
             "and nothing has changed since"
         )
     publication_id = str(uuid7())
+    now = utcnow()
+    stored = await add_publication(
+        session,
+        {
+            "id": publication_id,
+            "kind": "ranking",
+            "parent_org_unit_id": parent.id,
+            "period": str(period),
+            "scheme": scheme_name,
+            "entries": ranking,
+            "published_by": principal.sub,
+            "published_at": now,
+            "version": version,
+            "changes": changes,
+            "note": command.note,
+        },
+    )
+    if not stored:
+        raise Conflict(f"version {version} of this ranking was just published")
     entries = [
         PublishedEntry(
             org_unit_id=i["org_unit_id"], rank=i["rank"], score=i["score"], grade=i["grade"]
         )
         for i in ranking["items"]
     ]
-    now = utcnow()
-    try:
-        async with session.begin_nested():
-            await session.execute(
-                insert(publications).values(
-                    id=publication_id,
-                    kind="ranking",
-                    parent_org_unit_id=parent.id,
-                    period=str(period),
-                    scheme=scheme_name,
-                    entries=ranking,
-                    published_by=actor,
-                    published_at=now,
-                    version=version,
-                    changes=changes,
-                    note=note,
-                )
-            )
-    except IntegrityError as exc:
-        raise Conflict(f"version {version} of this ranking was just published") from exc
-    await outbox.add(
+    await deps.outbox.add(
         session,
         EvaluationPublished(
             publication_id=publication_id,
@@ -180,7 +201,7 @@ async def publish_ranking(
         ),
         area_code=parent.area_code,
         aggregate_id=publication_id,
-        actor=actor,
+        actor=principal.sub,
     )
     RANKINGS_PUBLISHED.labels("ranking").inc()
     return {
@@ -188,6 +209,6 @@ async def publish_ranking(
         "published_at": now,
         "version": version,
         "changes": changes,
-        "note": note,
+        "note": command.note,
         **ranking,
     }

@@ -16,21 +16,19 @@ from dataclasses import dataclass
 import nats
 from nats.aio.client import Client as NatsClient
 from pydantic import ValidationError
-from sqlalchemy import delete
 
 from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events import REGISTRY
 from grassroots.contracts.events.members import OrgUnitCreated, OrgUnitUpdated
 from grassroots.contracts.streams import MEMBERS, REQUESTS, StreamSpec
 from grassroots.contracts.subjects import area_filter_subject
-from grassroots.evaluation.adapters.orm import READ_MODELS, point_items
+from grassroots.evaluation.adapters.projection import empty_read_models
 from grassroots.evaluation.domain.indicators import DEFAULT_RESPONSE_LIMIT_SECONDS
 from grassroots.evaluation.metrics import REBUILD_DURATION, REBUILD_EVENTS
 from grassroots.evaluation.service.projection import ProjectionBatch
 from grassroots.kit.db import Database
 from grassroots.kit.messaging import StreamReplay
 from grassroots.kit.orgtree import apply_org_unit
-from grassroots.kit.tables import org_units
 
 log = logging.getLogger(__name__)
 ORG_EVENTS = {OrgUnitCreated.event_type(), OrgUnitUpdated.event_type()}
@@ -47,10 +45,7 @@ class RebuildReport:
 async def drop_read_models(db: Database) -> None:
     """Empty every projected table (entered state such as schemes and reviews stays)."""
     async with db.transaction() as session:
-        for table in READ_MODELS:
-            await session.execute(delete(table))
-        await session.execute(delete(point_items).where(point_items.c.source == "auto"))
-        await session.execute(delete(org_units))
+        await empty_read_models(session)
 
 
 @dataclass

@@ -17,8 +17,8 @@ from grassroots.evaluation.domain.adjustments import (
 )
 from grassroots.evaluation.domain.facts import RequestFacts
 from grassroots.evaluation.domain.indicators import IndicatorCounts, count_requests
+from grassroots.evaluation.domain.publications import ranking_changes
 from grassroots.evaluation.domain.scoring import THREE_RATES, RankInput, rank_units, score_unit
-from grassroots.evaluation.service.rankings import ranking_changes
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=platform_zone())
 LIMIT = 24 * 3600

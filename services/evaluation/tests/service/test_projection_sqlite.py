@@ -22,7 +22,7 @@ from grassroots.evaluation.service.projection import apply_batch
 from grassroots.kit.clock import as_utc
 from grassroots.kit.db import Database
 
-from .test_facts_and_indicators import life
+from ..domain.test_facts_and_indicators import life
 
 
 def _envelope(name: str, data: dict[str, Any]) -> CloudEvent:

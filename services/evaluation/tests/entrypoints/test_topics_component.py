@@ -3,30 +3,24 @@ grouped, marked as the month's topic and followed the month after."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 
-import nats
 import pytest
 from sqlalchemy import func, select
-from uuid6 import uuid7
 
-from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events import members as m
 from grassroots.contracts.events import requests as r
 from grassroots.contracts.events.base import EventData
 from grassroots.contracts.timezone import platform_zone
 from grassroots.evaluation.adapters.orm import request_texts
-from grassroots.evaluation.main import SPEC
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.masking import mask_free_text
-from grassroots.kit.messaging import ensure_streams
 from grassroots.kit.tables import org_units
-from grassroots.kit.testing.servers import NatsServer
 from grassroots.kit.testing.services import (
-    DatabaseFactory,
     RunningService,
     auth,
-    eventually,
-    run_service,
 )
 
 pytestmark = pytest.mark.component
@@ -55,17 +49,6 @@ ONE_OFF = [
     "电梯故障困人",
     "燃气费用收错",
 ]
-
-
-def envelope(data: EventData, area: str) -> CloudEvent:
-    return CloudEvent(
-        id=str(uuid7()),
-        source="/grassroots/test",
-        type=data.event_type(),
-        subject="x",
-        data=data.model_dump(mode="json"),
-        areacode=area,
-    )
 
 
 def submitted(rid: str, area: str, text: str, service: str, at: datetime) -> r.RequestSubmitted:
@@ -115,27 +98,17 @@ def world() -> list[tuple[EventData, str]]:
     return out
 
 
+async def caught_up(session: AsyncSession) -> bool:
+    units = await session.scalar(select(func.count()).select_from(org_units))
+    texts = await session.scalar(select(func.count()).select_from(request_texts))
+    return (units, texts) == (2 + len(VILLAGES), 15 + 16 + 2 * len(ONE_OFF))
+
+
 @pytest.fixture
-async def evaluation(databases: DatabaseFactory, nats_server: NatsServer):  # type: ignore[no-untyped-def]
-    url = await databases.fresh(SPEC)
-    async with run_service(SPEC, database_url=url, nats_url=nats_server.url) as service:
-        nc = await nats.connect(nats_server.url)
-        js = nc.jetstream()
-        await ensure_streams(js)
-        for data, area in world():
-            event = envelope(data, area)
-            await js.publish(
-                data.subject_for(area), event.to_json_bytes(), headers={"Nats-Msg-Id": event.id}
-            )
-        await nc.close()
-
-        async def projected() -> bool:
-            async with service.runtime.db.read_only() as session:
-                units = await session.scalar(select(func.count()).select_from(org_units))
-                texts = await session.scalar(select(func.count()).select_from(request_texts))
-            return (units, texts) == (2 + len(VILLAGES), 15 + 16 + 2 * len(ONE_OFF))
-
-        await eventually(projected)
+async def evaluation(
+    seeded_evaluation: Callable[..., AbstractAsyncContextManager[RunningService]],
+) -> AsyncIterator[RunningService]:
+    async with seeded_evaluation(world(), caught_up) as service:
         yield service
 
 

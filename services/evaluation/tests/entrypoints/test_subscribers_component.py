@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 from xml.parsers import expat
@@ -38,8 +40,8 @@ from grassroots.evaluation.adapters.orm import (
 from grassroots.evaluation.adapters.render import cjk_font
 from grassroots.evaluation.domain.facts import RATINGS, fold
 from grassroots.evaluation.domain.indicators import count_requests
-from grassroots.evaluation.main import SPEC
 from grassroots.evaluation.service.rebuild import rebuild
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.messaging import ensure_streams
 from grassroots.kit.tables import org_units
 from grassroots.kit.testing.servers import NatsServer
@@ -48,7 +50,6 @@ from grassroots.kit.testing.services import (
     RunningService,
     auth,
     eventually,
-    run_service,
 )
 
 LOCAL_TZ = platform_zone()
@@ -245,10 +246,16 @@ async def snapshot(service: RunningService) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+async def nothing_to_wait_for(session: AsyncSession) -> bool:
+    return True
+
+
 @pytest.fixture
-async def evaluation(databases: DatabaseFactory, nats_server: NatsServer):  # type: ignore[no-untyped-def]
-    url = await databases.fresh(SPEC)
-    async with run_service(SPEC, database_url=url, nats_url=nats_server.url) as service:
+async def evaluation(
+    seeded_evaluation: Callable[..., AbstractAsyncContextManager[RunningService]],
+) -> AsyncIterator[RunningService]:
+    # Each test publishes its own events, in its own order.
+    async with seeded_evaluation((), nothing_to_wait_for) as service:
         yield service
 
 

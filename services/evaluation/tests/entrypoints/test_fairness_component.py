@@ -3,44 +3,26 @@ NATS and PostgreSQL: a month whose rates and ranking are computed by hand."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
-import nats
 import pytest
 from sqlalchemy import func, select
-from uuid6 import uuid7
 
-from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events import members as m
 from grassroots.contracts.events import requests as r
 from grassroots.contracts.events.base import EventData
 from grassroots.contracts.timezone import platform_zone
 from grassroots.evaluation.adapters.orm import request_facts
 from grassroots.evaluation.domain.periods import month_key
-from grassroots.evaluation.main import SPEC
 from grassroots.kit.clock import utcnow
-from grassroots.kit.messaging import ensure_streams
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.tables import org_units
-from grassroots.kit.testing.servers import NatsServer
 from grassroots.kit.testing.services import (
-    DatabaseFactory,
     RunningService,
     auth,
-    eventually,
-    run_service,
 )
-
-
-def envelope(data: EventData, area: str) -> CloudEvent:
-    return CloudEvent(
-        id=str(uuid7()),
-        source="/grassroots/test",
-        type=data.event_type(),
-        subject="x",
-        data=data.model_dump(mode="json"),
-        areacode=area,
-    )
-
 
 pytestmark = pytest.mark.component
 
@@ -135,29 +117,17 @@ def world() -> list[tuple[EventData, str]]:
     return out
 
 
+async def caught_up(session: AsyncSession) -> bool:
+    units = await session.scalar(select(func.count()).select_from(org_units))
+    rated = await session.scalar(select(func.count()).where(request_facts.c.rating_version == 4))
+    return (units, rated) == (len(UNITS), 10)
+
+
 @pytest.fixture
-async def evaluation(databases: DatabaseFactory, nats_server: NatsServer):  # type: ignore[no-untyped-def]
-    url = await databases.fresh(SPEC)
-    async with run_service(SPEC, database_url=url, nats_url=nats_server.url) as service:
-        nc = await nats.connect(nats_server.url)
-        js = nc.jetstream()
-        await ensure_streams(js)
-        for data, area in world():
-            event = envelope(data, area)
-            await js.publish(
-                data.subject_for(area), event.to_json_bytes(), headers={"Nats-Msg-Id": event.id}
-            )
-        await nc.close()
-
-        async def projected() -> bool:
-            async with service.runtime.db.read_only() as session:
-                units = await session.scalar(select(func.count()).select_from(org_units))
-                rated = await session.scalar(
-                    select(func.count()).where(request_facts.c.rating_version == 4)
-                )
-            return (units, rated) == (len(UNITS), 10)
-
-        await eventually(projected)
+async def evaluation(
+    seeded_evaluation: Callable[..., AbstractAsyncContextManager[RunningService]],
+) -> AsyncIterator[RunningService]:
+    async with seeded_evaluation(world(), caught_up) as service:
         yield service
 
 
