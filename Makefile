@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run test lint types imports deploy-check unit component integration bench docs fuzz sync uv clean
+.PHONY: run test lint types imports deploy-check unit component integration browser bench docs fuzz sync uv clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || [ -x "$(HOME)/.local/bin/uv" ] || { \
@@ -29,8 +29,14 @@ imports: sync
 deploy-check: sync
 	uv run --frozen python scripts/deploy_check.py
 
+# Browser tests run in a pytest process of their own: Playwright's sync API keeps an event
+# loop running in the main thread, which the asyncio tests must not share.
 test: lint types imports deploy-check
-	uv run --frozen pytest -m "not slow"
+	uv run --frozen pytest -m "not slow and not browser"
+	uv run --frozen pytest -m "browser and not slow" tests/browser
+
+browser: sync
+	uv run --frozen pytest -m "browser and not slow" tests/browser
 
 unit: sync
 	uv run --frozen pytest -m "not component and not integration and not slow"

@@ -18,6 +18,7 @@ SUITES = [
     "notifications",
     "evaluation",
     "portal",
+    "website",
     "cluster",
 ]
 

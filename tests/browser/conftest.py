@@ -22,6 +22,13 @@ from grassroots.kit.testing.browser import (
 from grassroots.kit.testing.servers import PostgresServer
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here is a browser test (make test runs them in a process of their own)."""
+    for item in items:
+        if "tests/browser/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def platform(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

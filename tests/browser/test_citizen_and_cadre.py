@@ -145,6 +145,7 @@ def test_an_explained_request_shows_its_explanation_and_date_to_the_citizen(
     sign_in(cadre, platform, "jidong-cadre")
     open_in_queue(cadre, platform, code)
     act(cadre, "accept")
+    cadre.click("#act-explain summary")  # the less common actions fold away
     cadre.fill("#explanation", "线路改造需列入明年乡镇预算，先安排临时照明。")
     cadre.fill("#expected_by", "2027-03-31")
     shots.take(cadre, "request-explain")
@@ -170,3 +171,50 @@ def test_pages_are_chinese_and_ask_no_other_host(browser: Any, platform: Platfor
     assert hosts == {"127.0.0.1"}
     body = io.StringIO(page.content())
     assert "cdn" not in body.getvalue().lower()
+
+
+def test_a_service_with_extra_questions_asks_them_and_names_what_is_missing(
+    browser: Any, platform: Platform, shots: Shots
+) -> None:
+    page = new_page(browser, PHONE)
+    page.goto(f"{platform.portal}/submit")
+    page.select_option("#area_code", VILLAGE)
+    page.select_option("#service_code", "dibao-proxy")  # 低保申请代办 asks 家庭人口数
+    question = page.locator("#attr-dibao-proxy-household_size")
+    assert question.is_visible()
+    assert not page.locator("#attr-roof-leak-room").is_visible()  # other services' questions
+    page.fill("#description", "老人独居，收入很少，想申请低保。")
+    page.fill("#citizen_name", "李桂兰")
+    page.fill("#citizen_phone", "13700001234")
+    page.click("#submit-form button[type=submit]")
+    assert "家庭人口数" in page.locator("#error").inner_text()  # the missing answer, named
+    assert page.locator(".field.bad #attr-dibao-proxy-household_size").count() == 1
+    assert page.locator("#description").input_value() == "老人独居，收入很少，想申请低保。"
+    shots.take(page, "submit-missing-answer")
+    page.fill("#attr-dibao-proxy-household_size", "2")
+    page.click("#submit-form button[type=submit]")
+    assert page.locator("#tracking-code").is_visible()
+
+
+def test_the_demo_accounts_sign_in_and_see_demo_requests_in_every_state(
+    browser: Any, platform: Platform, shots: Shots
+) -> None:
+    page = new_page(browser, DESKTOP)
+    sign_in(page, platform, "jidong-admin")
+    seen: set[str] = set()
+    for tab in ("todo", "explained", "done"):
+        page.goto(f"{platform.portal}/work?tab={tab}")
+        seen |= {
+            str(s)
+            for s in page.locator("[data-request-id]").evaluate_all(
+                "items => items.map(i => i.dataset.status)"
+            )
+        }
+    shots.take(page, "queue-done")
+    every = {"submitted", "accepted", "assigned", "in_progress", "escalated", "explained"}
+    assert every | {"resolved", "closed", "reopened"} <= seen, seen
+    for username in ("jidong-cadre", "jidong-viewer", "jidong-member"):
+        other = new_page(browser, PHONE)
+        sign_in(other, platform, username)
+        assert other.locator("h1").inner_text().startswith("工作台")
+        other.context.close()

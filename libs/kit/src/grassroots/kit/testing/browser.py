@@ -89,6 +89,7 @@ def start_platform(
         "GR_LOG_JSON": "false",
         **{f"GR_{name.upper()}_PORT": str(port) for name, port in ports.items()},
     }
+    databases: dict[str, str] = {}
     if postgres is not None:
         for name in SERVICES:
             database = f"browser_{name}_{ports[name]}"
@@ -106,6 +107,7 @@ def start_platform(
                 check=True,
             )
             env[f"GR_{name.upper()}_DATABASE_URL"] = postgres.url(database)
+            databases[name] = postgres.dsn(database)
     log = tmp / "platform.log"
     out = log.open("wb")
     process = subprocess.Popen(
@@ -129,7 +131,7 @@ def start_platform(
     admin = re.search(r"admin / (\S+)", text)
     if admin:
         passwords["admin"] = admin.group(1)
-    return process, Platform(backend, ports, passwords, log, var_dir)
+    return process, Platform(backend, ports, passwords, log, var_dir, {"databases": databases})
 
 
 def stop_platform(process: subprocess.Popen[bytes]) -> None:

@@ -14,6 +14,7 @@ from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import client_addr, same_site
 from grassroots.portal.entrypoints.web.wording import (
+    FIELD,
     RATING,
     problem_sentence,
     time_limit_text,
@@ -147,6 +148,9 @@ async def submit(request: Request, deps: Deps) -> Response:
         )
     }
     values["anonymous"] = form.get("anonymous") in ("on", "true", "1", "yes")
+    county_area = values["area_code"][:6] + "000000" if len(values["area_code"]) == 12 else ""
+    item = await _item(deps, county_area, values["service_code"])
+    values["attributes"], missing = _attributes(form, item)
     bad = [name for name in ("area_code", "service_code", "description") if not values[name]]
     if not values["anonymous"]:
         bad += [name for name in ("citizen_name", "citizen_phone") if not values[name]]
@@ -167,9 +171,17 @@ async def submit(request: Request, deps: Deps) -> Response:
             )
         if photo_bytes and photo_type not in PHOTO_TYPES:
             bad.append("photo")
+    bad += missing
     if bad:
+        labels = {a["code"]: a["description"] for a in (item or {}).get("attributes", [])}
+        names = "、".join(dict.fromkeys(labels.get(b) or FIELD.get(b, b) for b in bad))
         return await _submit_form(
-            request, deps, values=values, error="请填写或更正标出的项目。", bad=bad, status_code=422
+            request,
+            deps,
+            values=values,
+            error=f"请填写或更正：{names}。",
+            bad=bad,
+            status_code=422,
         )
     body: dict[str, Any] = {
         "service_code": values["service_code"],
@@ -184,6 +196,8 @@ async def submit(request: Request, deps: Deps) -> Response:
         body["appointment"] = {"start": _local_instant(values["appointment"])}
     if values["address"]:
         body["address"] = values["address"]
+    if values["attributes"]:
+        body["attributes"] = values["attributes"]
     headers = {"Idempotency-Key": values["submission_id"]} if values["submission_id"] else None
     try:
         created = await deps.platform.call(
@@ -238,6 +252,44 @@ async def submit(request: Request, deps: Deps) -> Response:
         photo_failed=photo_failed,
         last4=last4 or "",
     )
+
+
+async def _item(deps: WebDeps, county_area: str, code: str) -> dict[str, Any] | None:
+    if not county_area or not code:
+        return None
+    for item in await deps.directory.catalogue(county_area):
+        if item["code"] == code:
+            return item
+    return None
+
+
+def _attributes(form: Any, item: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """The chosen item's extra questions from the form (`attr.<code>`), typed; missing ones."""
+    answers: dict[str, Any] = {}
+    missing: list[str] = []
+    for attribute in (item or {}).get("attributes", []):
+        code = attribute["code"]
+        name = f"attr.{code}"
+        if attribute["datatype"] == "multivaluelist":
+            chosen = [v for v in form.getlist(name) if isinstance(v, str) and v]
+            value: Any = chosen or None
+        else:
+            text = _text(form, name, 2000)
+            value = text or None
+            if value is not None and attribute["datatype"] == "number":
+                try:
+                    value = float(text) if "." in text else int(text)
+                except ValueError:
+                    missing.append(code)
+                    continue
+            if value is not None and attribute["datatype"] == "datetime":
+                value = _local_instant(text)
+        if value is None:
+            if attribute.get("required"):
+                missing.append(code)
+            continue
+        answers[code] = value
+    return answers, missing
 
 
 def _local_instant(value: str) -> str:

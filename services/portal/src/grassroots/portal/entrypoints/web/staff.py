@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -289,14 +290,16 @@ async def _candidates(deps: WebDeps, token: str, request_id: str) -> list[dict[s
     except ServiceProblem:
         return []
     units = await deps.directory.units()
+    names = await asyncio.gather(
+        *(_member_name(deps, token, c["member_id"]) for c in page["items"])
+    )
     shown = []
-    for candidate in page["items"]:
+    for candidate, name in zip(page["items"], names, strict=True):
         unit = units.get(candidate["org_unit_id"])
         shown.append(
             {
                 **candidate,
-                "name": await _member_name(deps, token, candidate["member_id"])
-                or candidate["member_id"][:8],
+                "name": name or candidate["member_id"][:8],
                 "unit_name": unit.place if unit else "",
             }
         )
