@@ -4,6 +4,7 @@ reviews and accounts, on the platform `make run` starts (SQLite, then PostgreSQL
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 import secrets
@@ -21,6 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 VILLAGE = "230321100201"  # 鸡东镇东升村
 VILLAGE_NAME = "鸡东镇东升村"
+ORG_PAGES = (
+    "/org",
+    "/org/members",
+    "/org/import",
+    "/org/stats",
+    "/org/rankings",
+    "/org/reviews",
+    "/org/accounts",
+)
 HEADER = ["姓名", "性别", "出生日期", "身份证号", "手机号", "所在党组织", "人员类别", "入党日期"]
 
 
@@ -272,11 +282,14 @@ def test_a_review_is_opened_and_a_score_recorded(
     page.click("#score-form button[type=submit]")
     page.wait_for_load_state()
     assert "已经录入过" in page.locator("#error").inner_text()
-    # Found again by its number.
+    # Listed among the unit's reviews, and opened from there.
     page.goto(f"{platform.portal}/org/reviews")
-    page.fill("#review", review_id)
-    page.click("#find-review button[type=submit]")
+    page.select_option("#org_unit", label=VILLAGE_NAME)
+    page.click("#reviews-of button[type=submit]")
+    page.wait_for_load_state()
+    page.locator(f'#reviews [data-review-id="{review_id}"] a').click()
     page.wait_for_url(re.compile(rf".*/org/reviews/{review_id}$"))
+    assert "2026" in page.locator("h1").inner_text()
 
 
 def test_the_department_creates_disables_and_unlocks_accounts_of_its_units(
@@ -358,8 +371,38 @@ def test_only_the_department_sees_its_link_and_pages_speak_chinese(
     admin.click('header nav a[href="/org"]')
     admin.wait_for_url(re.compile(r".*/org$"))
     shots.take(admin, "org-home")
-    for path in ("/org", "/org/members", "/org/import", "/org/stats", "/org/rankings"):
+    found: dict[str, list[str]] = {}
+    for path in ORG_PAGES:
         answer = admin.goto(f"{platform.portal}{path}")
         assert answer is not None and answer.status == 200, path
         assert admin.locator("html").get_attribute("lang") == "zh-CN"
         assert "230321" not in admin.locator("main").inner_text(), path
+        found[path] = axe_findings(admin)
+    assert {path: f for path, f in found.items() if f} == {}
+    english = admin.goto(f"{platform.portal}/org/import?lang=en")
+    assert english is not None and "Upload and check" in admin.locator("main").inner_text()
+    admin.goto(f"{platform.portal}/org?lang=zh")
+
+
+def test_the_departments_pages_weigh_under_100_kb_compressed(
+    browser: Any, platform: Platform
+) -> None:
+    page = new_page(browser, DESKTOP)
+    sign_in(page, platform, "jidong-admin")
+    css = page.context.request.get(f"{platform.portal}/static/site.css").body()
+    for path in ORG_PAGES:
+        html = page.context.request.get(f"{platform.portal}{path}").body()
+        weight = len(gzip.compress(html)) + len(gzip.compress(css))
+        assert weight < 100 * 1024, f"{path}: {weight} bytes"
+
+
+def axe_findings(page: Any) -> list[str]:
+    """Serious and critical axe-core findings of the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} x{len(v['nodes'])}"
+        for v in results.response["violations"]
+        if v.get("impact") in {"serious", "critical"}
+    ]

@@ -402,20 +402,27 @@ class PendingImport:
 class PendingImports:
     """Uploads awaiting confirmation: kept in this process's memory, never on disk."""
 
-    def __init__(self, ttl: float = 1800.0, most: int = 20) -> None:
+    def __init__(
+        self, ttl: float = 1800.0, most: int = 20, most_bytes: int = 5 * MAX_IMPORT_BYTES
+    ) -> None:
         self.ttl = ttl
         self.most = most
+        self.most_bytes = most_bytes
         self._items: dict[str, PendingImport] = {}
 
-    def _prune(self) -> None:
+    def _prune(self, room: int = 0) -> None:
+        """Drop expired uploads, then the oldest until one more (of `room` bytes) fits."""
         now = time.monotonic()
         for key in [k for k, v in self._items.items() if v.expires <= now]:
             del self._items[key]
-        while len(self._items) >= self.most:
+        while self._items and (
+            len(self._items) >= self.most
+            or sum(len(v.content) for v in self._items.values()) + room > self.most_bytes
+        ):
             del self._items[next(iter(self._items))]
 
     def put(self, account_id: str, filename: str, content: bytes, content_type: str) -> str:
-        self._prune()
+        self._prune(len(content))
         key = secrets.token_urlsafe(16)
         self._items[key] = PendingImport(
             account_id, filename, content, content_type, time.monotonic() + self.ttl
@@ -901,18 +908,38 @@ async def publish(request: Request, user: User, deps: Deps) -> Response:
 # --- Three-way reviews ----------------------------------------------------------------------
 
 
+async def _reviews_of(deps: WebDeps, user: SignedIn, unit: Unit | None) -> list[dict[str, Any]]:
+    if unit is None:
+        return []
+    page = await deps.platform.call(
+        "evaluation",
+        "GET",
+        "/v1/evaluations",
+        token=user.access_token,
+        params={"org_unit": unit.id, "limit": 100},
+    )
+    return [{**r, "period_text": period_label(r["period"])} for r in reversed(page["items"])]
+
+
 @router.get("/org/reviews", response_class=HTMLResponse)
-async def reviews_page(request: Request, user: User, deps: Deps, review: str = "") -> Response:
-    """Open a review of a unit's members for a period, or go to one by its number."""
-    if review.strip():
-        return RedirectResponse(f"/org/reviews/{review.strip()[:64]}", status_code=303)
+async def reviews_page(request: Request, user: User, deps: Deps, org_unit: str = "") -> Response:
+    """A unit's reviews, and a form to open one for a period."""
     inside = await scope_units(deps, user)
+    unit = next((u for u in inside if u.id == org_unit), None) or await home_unit(deps, user)
+    try:
+        listed = await _reviews_of(deps, user, unit)
+        error = None
+    except ServiceProblem as problem:
+        listed, error = [], sentence(problem)
     return render(
         request,
         "orgdept/reviews.html",
         units=inside,
+        unit=unit,
+        reviews=listed,
         periods=periods(today_local()),
-        values={},
+        values={"org_unit_id": unit.id if unit else ""},
+        error=error,
     )
 
 
@@ -927,11 +954,19 @@ async def open_review(request: Request, user: User, deps: Deps) -> Response:
             "evaluation", "POST", "/v1/evaluations", token=user.access_token, json=values
         )
     except ServiceProblem as problem:
+        inside = await scope_units(deps, user)
+        unit = next((u for u in inside if u.id == values["org_unit_id"]), None)
+        try:
+            listed = await _reviews_of(deps, user, unit)
+        except ServiceProblem:
+            listed = []
         return render(
             request,
             "orgdept/reviews.html",
             status_code=problem.status if problem.status < 500 else 502,
-            units=await scope_units(deps, user),
+            units=inside,
+            unit=unit,
+            reviews=listed,
             periods=periods(today_local()),
             values=values,
             error=sentence(problem, {409: "这个党组织在这个考核期已经有一次评议。"}),
