@@ -239,7 +239,8 @@ class Load:
             self.seen[type(exc).__name__] += 1
             return
         kind = response.headers.get("content-type", "").split(";")[0]
-        self.seen[f"{response.status_code} {kind}"] += 1
+        retry = " retry-after" if "retry-after" in response.headers else ""
+        self.seen[f"{response.status_code} {kind}{retry}"] += 1
         if response.status_code == 201:
             self.acknowledged.append(response.json()["id"])
 

@@ -9,20 +9,33 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
+from contextlib import AsyncExitStack
 from pathlib import Path
 from types import ModuleType
 
+import asyncpg
 import httpx
 import nats
 import pytest
 
+from grassroots.contracts.envelope import CloudEvent
 from grassroots.evaluation.main import SPEC as EVALUATION
 from grassroots.kit.deadletters import list_dead_letters
+from grassroots.kit.messaging import StreamReplay
 from grassroots.kit.testing.servers import NatsServer, PostgresServer
-from grassroots.kit.testing.services import DatabaseFactory, eventually
+from grassroots.kit.testing.services import (
+    DatabaseFactory,
+    RunningService,
+    auth,
+    eventually,
+    run_service,
+)
+from grassroots.members.main import SPEC as MEMBERS
+from grassroots.notifications.main import SPEC as NOTIFICATIONS
 from grassroots.requests.main import SPEC as REQUESTS
 
 pytestmark = pytest.mark.integration
+SERVICES = (MEMBERS, REQUESTS, NOTIFICATIONS, EVALUATION)
 
 
 def say(text: str) -> None:
@@ -229,10 +242,125 @@ async def test_postgresql_stopped_under_load_loses_and_doubles_nothing(
     say(f"PostgreSQL stopped ~2 s: {result.line()} clients={dict(load.seen)}")
     refused = {k: v for k, v in load.seen.items() if not k.startswith("201")}
     assert refused, "the outage was not seen at all"
-    # What clients see while the database is away: server errors or reset connections, no
-    # 4xx (edge's 503 problem+json with Retry-After replaces the 500s once it is on main).
-    assert all(
-        k.startswith(("500 ", "503 ")) or k in {"ReadError", "RemoteProtocolError"} for k in refused
-    ), refused
+    # While the database is away, and while it shuts down and starts up again, every refusal
+    # is a 503 problem with Retry-After: never a 500, never a reset connection.
+    assert set(refused) == {"503 application/problem+json retry-after"}, refused
     assert result.acknowledged == result.stored == result.events
     assert (result.duplicates, result.lost, result.unpublished) == (0, 0, 0)
+
+
+async def outbox_rows(database_url: str) -> list[tuple[str, str, bool]]:
+    """(event id, subject, published) of every outbox row of a service's database."""
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await conn.fetch("SELECT event_id, subject, published_at FROM kit_outbox")
+    finally:
+        await conn.close()
+    return [(r["event_id"], r["subject"], r["published_at"] is not None) for r in rows]
+
+
+async def event_ids_on(nats_url: str, stream: str, subject: str) -> set[str]:
+    """The ids of every event a stream holds on `subject`."""
+    nc = await nats.connect(nats_url)
+    try:
+        ids: set[str] = set()
+        async with StreamReplay(nc, stream, subject) as replay:
+            async for chunk in replay:
+                ids.update(CloudEvent.from_json_bytes(raw).id for raw in chunk)
+        return ids
+    finally:
+        await nc.close()
+
+
+async def test_nats_stopped_every_service_is_unready_and_its_outbox_writes_succeed(
+    h: ModuleType, nats_server: NatsServer, databases: DatabaseFactory
+) -> None:
+    """No HTTP route publishes to NATS itself: while it is down /readyz says 503 on every
+    service, writes that raise events still answer 201 (the outbox keeps their events),
+    and once it is back every service is ready again and its outbox drains to the streams."""
+    await h.publish_tree(nats_server.url)
+    urls = {spec.name: await databases.fresh(spec) for spec in SERVICES}
+    county_admin = auth("org_admin", h.COUNTY)
+    async with AsyncExitStack() as stack:
+        running = {
+            "requests": await stack.enter_async_context(
+                h.requests_service(urls["requests"], nats_server.url)
+            )
+        }
+        for spec in (MEMBERS, NOTIFICATIONS, EVALUATION):
+            running[spec.name] = await stack.enter_async_context(
+                run_service(spec, database_url=urls[spec.name], nats_url=nats_server.url)
+            )
+        for name in ("notifications", "evaluation"):
+            client = running[name].client
+
+            async def replicated(client: httpx.AsyncClient = client) -> bool:
+                tree = await client.get("/v1/org-tree", headers=auth())
+                return tree.status_code == 200 and len(tree.json()["items"]) == len(h.UNITS)
+
+            await eventually(replicated, timeout=60)
+
+        nats_server.stop()
+        for service in running.values():
+
+            async def unready(service: RunningService = service) -> bool:
+                return (await service.client.get("/readyz")).status_code == 503
+
+            await eventually(unready, timeout=30)
+        writes = {
+            "members": await running["members"].client.post(
+                "/v1/org-units",
+                json={
+                    "name": "中共鸡东县委员会",
+                    "area_code": h.COUNTY,
+                    "tier": "county",
+                    "kind": "committee",
+                    "domain": "organ",
+                },
+                headers=auth(),
+            ),
+            "requests": await running["requests"].client.post("/v1/requests", json=h.INTAKE),
+            "notifications": await running["notifications"].client.post(
+                "/v1/broadcasts",
+                json={"org_unit_id": "u-town", "title": "学习通知", "body": "周五学习。"},
+                headers=county_admin,
+            ),
+            "evaluation": await running["evaluation"].client.post(
+                "/v1/rankings/publish",
+                json={"parent": "u-county", "period": "2026-11"},
+                headers=county_admin,
+            ),
+        }
+        during = {name: (await s.client.get("/readyz")).status_code for name, s in running.items()}
+        pending = {name: [r for r in await outbox_rows(urls[name]) if not r[2]] for name in urls}
+        nats_server.start()
+        for service in running.values():
+
+            async def ready(service: RunningService = service) -> bool:
+                return (await service.client.get("/readyz")).status_code == 200
+
+            await eventually(ready, timeout=60)
+        for name in urls:
+
+            async def drained(name: str = name) -> bool:
+                return all(published for _, _, published in await outbox_rows(urls[name]))
+
+            await eventually(drained, timeout=60)
+    say(
+        f"NATS stopped, one write per service: { ({n: r.status_code for n, r in writes.items()}) }"
+        f" readyz while down={during} unpublished while down="
+        f"{ ({n: len(p) for n, p in pending.items()}) }"
+    )
+    assert {name: r.status_code for name, r in writes.items()} == dict.fromkeys(writes, 201), {
+        name: r.text for name, r in writes.items() if r.status_code != 201
+    }
+    assert during == dict.fromkeys(running, 503)
+    # The writes that raise events kept them in the outbox, and each reached its stream.
+    for name, stream in (
+        ("members", "GR_MEMBERS"),
+        ("requests", "GR_REQUESTS"),
+        ("evaluation", "GR_EVALUATION"),
+    ):
+        assert pending[name], f"{name} wrote no event while NATS was down"
+        on_stream = await event_ids_on(nats_server.url, stream, ">")
+        assert {event_id for event_id, _, _ in pending[name]} <= on_stream, name

@@ -51,7 +51,9 @@ def test_each_service_starts_in_production_with_the_keys_the_files_pass(
     spec: ServiceSpec, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GR_ENV", "production")
-    monkeypatch.setenv("GR_JWT_SECRET", new_key() + new_key())
+    # No GR_JWT_SECRET: production verifies the issuer's tokens only (the files set none).
+    monkeypatch.delenv("GR_JWT_SECRET", raising=False)
+    monkeypatch.setenv("GR_CURSOR_SECRET", new_key())
     monkeypatch.setenv(f"GR_{spec.name.upper()}_DATABASE_URL", "postgresql+asyncpg://u:p@db/x")
     monkeypatch.setenv("GR_NOTIFICATIONS_SMS_GATEWAY_URL", "https://sms.example.org/send")
     # The forms used in docker-compose.yml and deploy/k8s/secret.template.yaml.
@@ -84,8 +86,11 @@ def test_compose_and_kubernetes_pass_the_keys(service: str) -> None:
     block = compose.split(f"\n  {service}:\n", 1)[1].split("\n  \n", 1)[0]
     manifest = (ROOT / "deploy" / "k8s" / service / f"{service}.yaml").read_text()
     template = (ROOT / "deploy" / "k8s" / "secret.template.yaml").read_text()
-    for name in KEYS[service]:
-        assert re.search(rf"^\s+{name}: ", block, re.M), f"compose {service} lacks {name}"
+    assert "GR_JWT_SECRET:" not in compose and "GR_JWT_SECRET\n" not in manifest
+    assert re.search(r"^\s+GR_CURSOR_SECRET: ", compose, re.M), "compose lacks GR_CURSOR_SECRET"
+    for name in [*KEYS[service], "GR_CURSOR_SECRET"]:
+        if name != "GR_CURSOR_SECRET":
+            assert re.search(rf"^\s+{name}: ", block, re.M), f"compose {service} lacks {name}"
         # Both the migrate init container and the service container read the settings.
         assert manifest.count(f"- name: {name}\n") == 2, f"k8s {service} lacks {name}"
         secret = re.search(rf"- name: {name}\n.*?key: ([a-z0-9-]+)\}}", manifest, re.S)

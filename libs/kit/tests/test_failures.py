@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import httpx
@@ -10,7 +11,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from grassroots.kit.app import Runtime, create_app
-from grassroots.kit.testing.servers import PostgresServer
+from grassroots.kit.testing.servers import PostgresServer, free_port
 from grassroots.kit.testing.services import DatabaseFactory, eventually, run_app, settings_for_tests
 
 from .conftest import ProbeSettings
@@ -81,3 +82,66 @@ async def test_a_stopped_database_is_a_503_with_retry_after_and_the_service_reco
             return (await service.client.get("/count")).status_code == 200
 
         await eventually(recovered, timeout=20, interval=0.2)
+
+
+async def refusing_postgres(sqlstate: str, message: str) -> asyncio.Server:
+    """A socket that speaks just enough of PostgreSQL's protocol to refuse every connection
+    with `sqlstate`, as a server does while it shuts down, starts up or is full."""
+
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                length = int.from_bytes(await reader.readexactly(4), "big")
+                packet = await reader.readexactly(length - 4)
+                if packet[:4] == (80877103).to_bytes(4, "big"):  # SSLRequest: no TLS here
+                    writer.write(b"N")
+                    await writer.drain()
+                    continue
+                fields = b"".join(
+                    kind + text.encode() + b"\0"
+                    for kind, text in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", sqlstate))
+                )
+                fields += b"M" + message.encode() + b"\0\0"
+                writer.write(b"E" + (len(fields) + 4).to_bytes(4, "big") + fields)
+                await writer.drain()
+                break
+        except asyncio.IncompleteReadError:
+            pass
+        finally:
+            writer.close()
+
+    return await asyncio.start_server(refuse, "127.0.0.1", free_port())
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "message"),
+    [
+        ("57P03", "the database system is starting up"),
+        ("57P03", "the database system is shutting down"),
+        ("57P01", "terminating connection due to administrator command"),
+        ("53300", "sorry, too many clients already"),
+    ],
+)
+async def test_a_database_refusing_connections_is_a_503_not_a_500(
+    sqlstate: str, message: str
+) -> None:
+    server = await refusing_postgres(sqlstate, message)
+    port = server.sockets[0].getsockname()[1]
+    settings = settings_for_tests(
+        ProbeSettings, probe_database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/x"
+    )
+    box: list[Runtime] = []
+    runtime = Runtime(settings)
+    box.append(runtime)
+    app = create_app(runtime, [failing_router(box)], title="probe")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/count")
+    finally:
+        server.close()
+        await runtime.db.dispose()
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) > 0
+    assert "database" in response.json()["detail"]

@@ -139,9 +139,28 @@ def test_cursors_round_trip_and_foreign_ones_are_named() -> None:
 
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ValidationError, match="GR_JWT_SECRET"):
-        ServiceSettings(env="production")
+        ServiceSettings(env="production", jwt_secret=DEV_JWT_SECRET, cursor_secret="c" * 32)
     assert ServiceSettings(env="production", jwt_secret="real").jwt_secret == "real"
     assert ServiceSettings().jwt_secret == DEV_JWT_SECRET
+
+
+def test_production_needs_no_jwt_secret_but_a_cursor_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GR_JWT_SECRET", raising=False)
+    monkeypatch.setenv("GR_ENV", "production")
+    monkeypatch.setenv("GR_CURSOR_SECRET", "a-cursor-secret-of-the-deployment")
+    settings = ServiceSettings()
+    assert settings.cursor_key == "a-cursor-secret-of-the-deployment"
+    # The dev default, when someone sets it, is still refused.
+    monkeypatch.setenv("GR_JWT_SECRET", DEV_JWT_SECRET)
+    with pytest.raises(ValidationError, match="GR_JWT_SECRET"):
+        ServiceSettings()
+    # Without either, cursors would be signed with a key everyone knows.
+    monkeypatch.delenv("GR_JWT_SECRET")
+    monkeypatch.delenv("GR_CURSOR_SECRET")
+    with pytest.raises(ValidationError, match="GR_CURSOR_SECRET"):
+        ServiceSettings()
 
 
 def test_a_malformed_area_filter_is_refused() -> None:

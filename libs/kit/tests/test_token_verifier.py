@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from grassroots.kit.auth import CurrentPrincipal, JwksKeys, TokenVerifier, issue_token
 from grassroots.kit.problems import install_problem_handlers
-from grassroots.kit.settings import ServiceSettings
+from grassroots.kit.settings import DEV_JWT_SECRET, ServiceSettings
 from grassroots.kit.testing.issuer import StandInIssuer, running_issuer
 
 SECRET = "verifier-test-secret-long-enough-0123456789"
@@ -99,6 +99,31 @@ async def test_hs256_only_in_development_and_test(issuer: StandInIssuer) -> None
     assert refused.status_code == 401 and "production" in refused.json()["detail"]
     # Issuer-signed tokens still pass there.
     assert (await call(production, issuer.sign(CLAIMS))).status_code == 200
+
+
+async def test_production_verifies_issuer_tokens_without_any_jwt_secret(
+    issuer: StandInIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GR_JWT_SECRET", raising=False)
+    for name, value in {
+        "GR_ENV": "production",
+        "GR_CURSOR_SECRET": "cursor-secret-of-this-deployment",
+        "GR_AUTH_ISSUER": issuer.issuer,
+        "GR_AUTH_JWKS_URL": issuer.jwks_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    app = FastAPI()
+    app.state.settings = ServiceSettings()
+    install_problem_handlers(app)
+
+    @app.get("/whoami")
+    async def whoami(principal: CurrentPrincipal) -> dict[str, str]:
+        return {"sub": principal.sub, "role": principal.role}
+
+    assert (await call(app, issuer.sign(CLAIMS))).json() == {"sub": "u1", "role": "cadre"}
+    # An HS256 token signed with the secret everyone knows (the unset default) opens nothing.
+    known = issue_token(DEV_JWT_SECRET, sub="dev", role="platform_admin")
+    assert (await call(app, known)).status_code == 401
 
 
 async def test_key_rotation_without_a_failed_request(issuer: StandInIssuer) -> None:

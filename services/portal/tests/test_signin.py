@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jwt
 import pyotp
 from sqlalchemy import select
 
-from grassroots.portal.adapters.orm import accounts
+from grassroots.kit.testing.services import run_app
+from grassroots.portal.adapters.orm import accounts, audit
+from grassroots.portal.main import build_app
 
-from .conftest import ADMIN_PASSWORD, COUNTY, TOWNSHIP, Portal, password_of
+from .conftest import (
+    ADMIN_PASSWORD,
+    COUNTY,
+    TOWNSHIP,
+    Portal,
+    migrated_sqlite,
+    password_of,
+    portal_settings,
+)
 
 
 async def test_sign_in_success_and_failure(portal: Portal) -> None:
@@ -83,6 +95,45 @@ async def test_one_client_failing_on_many_accounts_is_locked_out(portal: Portal)
     blocked = await portal.login("admin", ADMIN_PASSWORD)
     assert blocked.status_code == 423 and int(blocked.headers["retry-after"]) > 0
     assert "client.locked" in await portal.audit_kinds()
+
+
+async def test_a_forged_forwarded_header_from_an_untrusted_peer_changes_nothing(
+    portal: Portal,
+) -> None:
+    # GR_TRUSTED_PROXIES is empty: a new made-up address on every guess is still one client.
+    for i in range(8):
+        forged = {"X-Forwarded-For": f"203.0.113.{i + 1}"}
+        body = {"username": f"guess{i}", "password": "guessed-password-1"}
+        refused = await portal.client.post("/v1/auth/login", json=body, headers=forged)
+        assert refused.status_code == 401
+    body = {"username": "admin", "password": ADMIN_PASSWORD}
+    blocked = await portal.client.post(
+        "/v1/auth/login", json=body, headers={"X-Forwarded-For": "198.51.100.1"}
+    )
+    assert blocked.status_code == 423
+
+
+async def test_clients_behind_a_trusted_proxy_are_locked_out_one_by_one(tmp_path: Path) -> None:
+    # The test's peer (127.0.0.1) is the reverse proxy; it names each client it forwards.
+    settings = portal_settings(await migrated_sqlite(tmp_path), trusted_proxies="127.0.0.1/32")
+    async with run_app(build_app(settings)) as service:
+        guesser = {"X-Forwarded-For": "203.0.113.7"}
+        for i in range(8):
+            body = {"username": f"guess{i}", "password": "guessed-password-1"}
+            refused = await service.client.post("/v1/auth/login", json=body, headers=guesser)
+            assert refused.status_code == 401
+        body = {"username": "admin", "password": ADMIN_PASSWORD}
+        blocked = await service.client.post("/v1/auth/login", json=body, headers=guesser)
+        assert blocked.status_code == 423
+        # Another citizen behind the same proxy signs in.
+        other = {"X-Forwarded-For": "198.51.100.9"}
+        signed_in = await service.client.post("/v1/auth/login", json=body, headers=other)
+        assert signed_in.status_code == 200, signed_in.text
+        async with service.runtime.db.read_only() as session:
+            rows = await session.execute(
+                select(audit.c.client_addr).where(audit.c.kind == "client.locked")
+            )
+        assert list(rows.scalars()) == ["203.0.113.7"]
 
 
 async def test_passwords_are_hashed_with_argon2id_and_weak_ones_refused(portal: Portal) -> None:

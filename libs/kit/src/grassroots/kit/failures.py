@@ -29,6 +29,18 @@ _NATS_OUTAGES = (
 )
 
 
+# SQLSTATEs a server sends when it will not serve now: connection exceptions (class 08),
+# shutting down or starting up (57P01-57P03), and no connection slot left (53300). They come
+# at connect or pool checkout, where SQLAlchemy wraps them in a plain DBAPIError whose
+# connection was never valid (so not "invalidated"), while the server stops or starts.
+_DATABASE_NOT_SERVING = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _sqlstate(exc: BaseException) -> str:
+    code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return code if isinstance(code, str) else ""
+
+
 def dependency_down(exc: BaseException) -> str | None:
     """'database' or 'nats' when `exc` (or its cause) means that dependency is unreachable."""
     seen = 0
@@ -41,6 +53,8 @@ def dependency_down(exc: BaseException) -> str | None:
         ):
             return "database"
         if isinstance(current, sa_exc.OperationalError):
+            return "database"
+        if _sqlstate(current).startswith(_DATABASE_NOT_SERVING):
             return "database"
         if isinstance(current, _NATS_OUTAGES):
             return "nats"

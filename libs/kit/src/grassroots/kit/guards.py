@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from grassroots.kit.auth import ROLE_RANK, CurrentPrincipal, Principal
+from grassroots.kit.auth import ROLE_RANK, CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.problems import Forbidden, ProblemError, problem_response
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -48,8 +48,28 @@ def requires(role: str) -> Callable[..., Any]:
     return principal_with_role
 
 
+def requires_if_signed(role: str) -> Callable[..., Any]:
+    """A dependency for routes open without a token: None without one, else the principal,
+    403 unless its role ranks at least `role`."""
+    if role not in ROLE_RANK:
+        raise ValueError(f"unknown role {role}")
+
+    async def optional_principal_with_role(principal: OptionalPrincipal) -> Principal | None:
+        if principal is not None:
+            principal.require_role(role)
+        return principal
+
+    optional_principal_with_role.__name__ = f"requires_{role}_if_signed"
+    return optional_principal_with_role
+
+
+# A route's lowest role, declared where the guard solves it (before the body is read), so a
+# caller below it gets 403 and never a 422 that shows the schema.
+MemberOrAbove = Annotated[Principal, Depends(requires("member"))]
+Cadre = Annotated[Principal, Depends(requires("cadre"))]
 OrgAdmin = Annotated[Principal, Depends(requires("org_admin"))]
 PlatformAdmin = Annotated[Principal, Depends(requires("platform_admin"))]
+CadreIfSigned = Annotated[Principal | None, Depends(requires_if_signed("cadre"))]
 
 
 def _uses_token(dependant: Dependant) -> bool:

@@ -49,7 +49,9 @@ class ServiceSettings(BaseSettings):
     # (deploy/nats/nats-server.conf); the default suits an open development server.
     nats_inbox_prefix: str = "_INBOX"
     nats_stream_replicas: int = Field(default=1, ge=1, le=5)
-    # HS256 development tokens; refused in production whatever the secret.
+    # HS256 development tokens; refused in production whatever the secret, so production
+    # needs none (services verify the issuer's tokens from its JWKS); the dev default is
+    # refused there if it is set.
     jwt_secret: str = DEV_JWT_SECRET
     # The token issuer every service trusts: the portal by default, or an external OpenID
     # Connect provider (then its JWKS URL and where its tokens carry role and org).
@@ -60,8 +62,8 @@ class ServiceSettings(BaseSettings):
     auth_role_claim: str = "role"
     auth_org_claim: str = "org"
     auth_role_map: dict[str, str] = Field(default_factory=dict)
-    # Signs paging cursors; unset, a key derived from GR_JWT_SECRET (refused at its dev default
-    # in production) signs them, so every replica of a deployment reads the others' cursors.
+    # Signs paging cursors, so every replica of a deployment reads the others' cursors; unset,
+    # a key derived from GR_JWT_SECRET signs them (production needs one of the two).
     cursor_secret: str | None = Field(default=None, min_length=16)
     # Comma-separated addresses or networks (CIDR) of the reverse proxies whose
     # X-Forwarded-For names the client; empty: the header is taken from nobody.
@@ -113,8 +115,15 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> ServiceSettings:
-        if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:
-            raise ValueError("GR_JWT_SECRET must be set in production (the dev default is refused)")
+        if self.env != "production":
+            return self
+        if self.jwt_secret == DEV_JWT_SECRET and "jwt_secret" in self.model_fields_set:
+            raise ValueError("GR_JWT_SECRET is the development default, refused in production")
+        if self.cursor_secret is None and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError(
+                "GR_CURSOR_SECRET must be set in production (it signs paging cursors;"
+                " GR_JWT_SECRET is not needed there)"
+            )
         return self
 
     @property

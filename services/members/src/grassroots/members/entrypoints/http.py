@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from grassroots.contracts.area import area_prefix
 from grassroots.kit.app import Runtime
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import OrgAdmin
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid
 from grassroots.members.service import org_import, org_units
@@ -23,7 +24,7 @@ def _runtime(request: Request) -> Runtime:
 
 @router.post("/org-units", status_code=201, response_model=org_units.OrgUnitOut)
 async def create_org_unit(
-    body: org_units.OrgUnitIn, principal: CurrentPrincipal, request: Request
+    body: org_units.OrgUnitIn, principal: OrgAdmin, request: Request
 ) -> org_units.OrgUnitOut:
     """Add an organisation unit to the tree."""
     runtime = _runtime(request)
@@ -48,7 +49,7 @@ async def get_org_unit(
 
 @router.post("/org-units/import", response_model=org_import.OrgImportResult)
 async def import_org_units(
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     request: Request,
     file: Annotated[
         UploadFile, File(description="CSV or XLSX: 名称, 区划代码, 层级, 类型, 领域, 上级")
@@ -56,7 +57,6 @@ async def import_org_units(
     dry_run: Annotated[bool, Query(description="check and answer, write nothing")] = False,
 ) -> org_import.OrgImportResult:
     """Create a branch list's units in one go, parents first whatever the row order."""
-    principal.require_role("org_admin")
     runtime = _runtime(request)
     async with runtime.db.transaction() as session:
         return await org_import.import_org_units(
@@ -97,7 +97,7 @@ async def list_org_units(
 
 @router.patch("/org-units/{unit_id}", response_model=org_units.OrgUnitOut)
 async def update_org_unit(
-    unit_id: str, body: org_units.OrgUnitPatch, principal: CurrentPrincipal, request: Request
+    unit_id: str, body: org_units.OrgUnitPatch, principal: OrgAdmin, request: Request
 ) -> org_units.OrgUnitOut:
     """Rename a unit or move it (with its subtree) under another parent; history is kept."""
     runtime = _runtime(request)
@@ -135,7 +135,7 @@ async def list_subtree(
 
 @router.post("/org-units/{unit_id}/stations", status_code=201, response_model=org_units.StationOut)
 async def add_station(
-    unit_id: str, body: org_units.StationIn, principal: CurrentPrincipal, request: Request
+    unit_id: str, body: org_units.StationIn, principal: OrgAdmin, request: Request
 ) -> org_units.StationOut:
     """Attach a service station or proxy point to a unit."""
     async with _runtime(request).db.transaction() as session:

@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import Cadre, OrgAdmin, PlatformAdmin
 from grassroots.kit.openapi import XLSX, binary
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid
@@ -50,7 +51,7 @@ def _page(items: list, next_key: object) -> Page:  # type: ignore[type-arg]
 
 @router.post("/members", status_code=201, response_model=registry.MemberOut, tags=["members"])
 async def register_member(
-    body: registry.MemberIn, principal: CurrentPrincipal, runtime: AppRuntime, deps: AppDeps
+    body: registry.MemberIn, principal: Cadre, runtime: AppRuntime, deps: AppDeps
 ) -> registry.MemberOut:
     """Enter a member in the registry (ID number validated, personal data encrypted)."""
     async with runtime.db.transaction() as session:
@@ -87,7 +88,7 @@ async def list_members(
 
 @router.get("/members/floating", response_model=Page[activities.FloatingOut], tags=["floating"])
 async def list_floating(
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     org_unit: Annotated[str | None, Query(max_length=36)] = None,
     destination_area: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
@@ -113,7 +114,7 @@ async def list_floating(
     tags=["floating"],
 )
 async def floating_by_destination(
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     org_unit: Annotated[str | None, Query(max_length=36)] = None,
 ) -> list[activities.DestinationCount]:
@@ -135,7 +136,7 @@ Lang = Annotated[Literal["zh", "en"], Query(description="zh: Chinese headers and
 
 @router.post("/members/import", response_model=imports.ImportResult, tags=["import and export"])
 async def import_members(
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     deps: AppDeps,
     file: ImportFile,
@@ -143,7 +144,6 @@ async def import_members(
     sheet: SheetName = None,
 ) -> imports.ImportResult:
     """Import members; good rows are committed, bad rows are named and change nothing."""
-    principal.require_role("org_admin")
     async with runtime.db.transaction() as session:
 
         @asynccontextmanager
@@ -168,7 +168,7 @@ async def import_members(
     tags=["import and export"],
 )
 async def start_import_job(
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     deps: AppDeps,
     file: ImportFile,
@@ -176,7 +176,6 @@ async def start_import_job(
     sheet: SheetName = None,
 ) -> import_jobs.ImportJobOut:
     """Import a large file in the background; poll the job for rows read, accepted, rejected."""
-    principal.require_role("org_admin")
     path = await asyncio.to_thread(_spool, file.file)
     job = await import_jobs.start_import_job(
         runtime.db, principal, file.filename or "", dry_run=dry_run
@@ -208,7 +207,7 @@ def _spool(source: IO[bytes]) -> str:
     tags=["import and export"],
 )
 async def get_import_job(
-    job_id: str, principal: CurrentPrincipal, runtime: AppRuntime
+    job_id: str, principal: OrgAdmin, runtime: AppRuntime
 ) -> import_jobs.ImportJobOut:
     """An import job's progress, and its report once done."""
     return await import_jobs.get_import_job(runtime.db, principal, job_id)
@@ -242,7 +241,7 @@ async def import_template(
     responses=binary("text/csv", XLSX),
 )
 async def export_members(
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     org_unit: UnitParam,
     format: Literal["csv", "xlsx"] = "csv",
@@ -277,7 +276,7 @@ async def get_member(
 async def update_member(
     member_id: str,
     body: registry.MemberPatch,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     deps: AppDeps,
 ) -> registry.MemberOut:
@@ -288,7 +287,7 @@ async def update_member(
 
 @router.delete("/members/{member_id}", status_code=204, tags=["members"])
 async def erase_member(
-    member_id: str, principal: CurrentPrincipal, runtime: AppRuntime, deps: AppDeps
+    member_id: str, principal: OrgAdmin, runtime: AppRuntime, deps: AppDeps
 ) -> Response:
     """Erase a member's personal data (PIPL deletion)."""
     async with runtime.db.transaction() as session:
@@ -300,7 +299,7 @@ async def erase_member(
 async def reveal_member(
     member_id: str,
     body: registry.RevealIn,
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     deps: AppDeps,
 ) -> registry.RevealOut:
@@ -311,7 +310,7 @@ async def reveal_member(
 
 @router.get("/audit/pii-reads", response_model=Page[registry.PiiReadOut], tags=["members"])
 async def list_pii_reads(
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     member_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Limit = 50,
@@ -332,7 +331,7 @@ async def list_pii_reads(
 async def change_stage(
     member_id: str,
     body: lifecycle.StageChangeIn,
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     deps: AppDeps,
 ) -> registry.MemberOut:
@@ -345,7 +344,7 @@ async def change_stage(
 async def exit_member(
     member_id: str,
     body: lifecycle.ExitIn,
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     deps: AppDeps,
 ) -> registry.MemberOut:
@@ -363,7 +362,7 @@ async def exit_member(
 async def issue_transfer(
     member_id: str,
     body: transfers.TransferIn,
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     deps: AppDeps,
 ) -> transfers.TransferOut:
@@ -374,7 +373,7 @@ async def issue_transfer(
 
 @router.get("/transfers", response_model=Page[transfers.TransferOut], tags=["transfers"])
 async def list_transfers(
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     direction: Literal["incoming", "outgoing", "any"] = "any",
     status: Literal["issued", "accepted", "rejected", "revoked", "expired"] | None = None,
@@ -411,7 +410,7 @@ async def get_transfer(
 async def decide_transfer(
     transfer_id: str,
     action: Literal["accept", "reject", "revoke", "expire"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     runtime: AppRuntime,
     deps: AppDeps,
     body: transfers.DecisionIn | None = None,
@@ -427,7 +426,7 @@ async def decide_transfer(
 async def flow_out(
     member_id: str,
     body: activities.FlowOutIn,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     deps: AppDeps,
 ) -> registry.MemberOut:
@@ -441,7 +440,7 @@ async def flow_out(
 )
 async def flow_return(
     member_id: str,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     deps: AppDeps,
     body: activities.FlowReturnIn | None = None,
@@ -459,7 +458,7 @@ async def flow_return(
 async def set_lost_contact(
     member_id: str,
     body: activities.LostContactIn,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     runtime: AppRuntime,
     deps: AppDeps,
 ) -> registry.MemberOut:
@@ -575,7 +574,7 @@ async def structure(
 
 @router.put("/skills/aliases", response_model=vocabulary.AliasOut, tags=["skills"])
 async def put_skill_alias(
-    body: vocabulary.AliasIn, principal: CurrentPrincipal, runtime: AppRuntime
+    body: vocabulary.AliasIn, principal: OrgAdmin, runtime: AppRuntime
 ) -> vocabulary.AliasOut:
     """Teach the county vocabulary a spelling: new tags `alias` are stored as `skill`."""
     async with runtime.db.transaction() as session:
@@ -604,10 +603,9 @@ async def skills_in_use(
 
 @router.post("/admin/reencrypt", response_model=registry.ReencryptOut, tags=["operations"])
 async def reencrypt(
-    principal: CurrentPrincipal, runtime: AppRuntime, deps: AppDeps
+    principal: PlatformAdmin, runtime: AppRuntime, deps: AppDeps
 ) -> registry.ReencryptOut:
     """After a key rotation: re-seal personal data made with older keys (platform_admin)."""
-    principal.require_role("platform_admin")
     total = 0
     while True:
         async with runtime.db.transaction() as session:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from grassroots.contracts.area import AreaCode, Tier, area_tier, parent_area_codes
 from grassroots.contracts.events.base import REGISTRY
 from grassroots.kit.auth import CurrentPrincipal, Principal
-from grassroots.kit.guards import PlatformAdmin
+from grassroots.kit.guards import Cadre, OrgAdmin, PlatformAdmin
 from grassroots.kit.masking import mask_phone
 from grassroots.kit.orgtree import get_unit
 from grassroots.kit.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
@@ -100,7 +100,7 @@ def _notification_out(row: Any) -> NotificationOut:
 @router.get("/notifications", tags=["notifications"], response_model=Page[NotificationOut])
 async def list_notifications(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     request_id: str | None = None,
     recipient: str | None = None,
     status: Status | None = None,
@@ -108,7 +108,6 @@ async def list_notifications(
     cursor: Cursor = None,
 ) -> Page[NotificationOut]:
     """Notifications inside the token's subtree, filtered (staff only)."""
-    principal.require_role("cadre")
     query = select(notifications).where(notifications.c.area_code.startswith(principal.area_prefix))
     if request_id:
         query = query.where(notifications.c.request_id == request_id)
@@ -471,13 +470,12 @@ async def list_rules(
 @router.put("/rules/{rule}", tags=["rules"], response_model=list[RuleOut])
 async def put_rule(
     request: Request,
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     rule: str,
     county: Annotated[AreaCode, Query(description="the county's area code")],
     body: RuleOverrideIn,
 ) -> list[RuleOut]:
     """Change a default rule for one county: switch it off or use other channels."""
-    principal.require_role("org_admin")
     _county(principal, county)
     if rule not in RULES_BY_NAME:
         raise NotFound(f"no rule {rule}")
@@ -545,10 +543,9 @@ async def _broadcast_out(session: Any, row: Any) -> BroadcastOut:
 
 @router.post("/broadcasts", tags=["broadcasts"], status_code=201, response_model=BroadcastOut)
 async def post_broadcast(
-    request: Request, principal: CurrentPrincipal, body: BroadcastIn, response: Response
+    request: Request, principal: Cadre, body: BroadcastIn, response: Response
 ) -> BroadcastOut:
     """Send a notice to the unit's subtree; fanned out in batches in the background."""
-    principal.require_role("cadre")
     state = _state(request)
     async with state.runtime.db.transaction() as session:
         unit = await get_unit(session, body.org_unit_id)
@@ -729,11 +726,8 @@ def _webhook_out(row: Any) -> WebhookOut:
 
 
 @router.post("/webhooks", tags=["webhooks"], status_code=201, response_model=WebhookOut)
-async def post_webhook(
-    request: Request, principal: CurrentPrincipal, body: WebhookIn
-) -> WebhookOut:
+async def post_webhook(request: Request, principal: OrgAdmin, body: WebhookIn) -> WebhookOut:
     """Subscribe a URL to event types of an area (org admins of that area)."""
-    principal.require_role("org_admin")
     principal.require_area(body.area_code)
     state = _state(request)
     webhook_id = new_id()
@@ -759,10 +753,9 @@ async def post_webhook(
 
 @router.get("/webhooks", tags=["webhooks"], response_model=Page[WebhookOut])
 async def list_webhooks(
-    request: Request, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    request: Request, principal: OrgAdmin, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[WebhookOut]:
     """Subscriptions inside the token's subtree, with their state (paused ones say why)."""
-    principal.require_role("org_admin")
     query = select(webhooks).where(webhooks.c.area_code.startswith(principal.area_prefix))
     after = decode_cursor(cursor)
     if after is not None:
@@ -783,9 +776,7 @@ async def _own_webhook(request: Request, principal: Principal, webhook_id: str) 
 
 
 @router.post("/webhooks/{webhook_id}/resume", tags=["webhooks"], response_model=WebhookOut)
-async def resume_webhook(
-    request: Request, principal: CurrentPrincipal, webhook_id: str
-) -> WebhookOut:
+async def resume_webhook(request: Request, principal: OrgAdmin, webhook_id: str) -> WebhookOut:
     """Resume a paused subscription."""
     row = await _own_webhook(request, principal, webhook_id)
     if row.status != "paused":
@@ -802,9 +793,7 @@ async def resume_webhook(
 
 
 @router.delete("/webhooks/{webhook_id}", tags=["webhooks"], status_code=204)
-async def delete_webhook(
-    request: Request, principal: CurrentPrincipal, webhook_id: str
-) -> Response:
+async def delete_webhook(request: Request, principal: OrgAdmin, webhook_id: str) -> Response:
     """Cancel a subscription; queued deliveries are dropped."""
     await _own_webhook(request, principal, webhook_id)
     async with _state(request).runtime.db.transaction() as session:
@@ -887,10 +876,9 @@ async def sms_sink_receive(request: Request, body: SinkIn) -> dict[str, Any]:
 
 @dev_router.get("/sms-sink", response_model=Page[SinkOut])
 async def sms_sink_list(
-    request: Request, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    request: Request, principal: OrgAdmin, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[SinkOut]:
     """What the development sink recorded for the token's area, newest first (admins)."""
-    principal.require_role("org_admin")
     sent = notifications.c.area_code.startswith(principal.area_prefix)
     if not principal.area_prefix:
         sent = sent | notifications.c.id.is_(None)  # messages of no notification: root only

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import MemberOrAbove
 from grassroots.kit.paging import Page
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
 from grassroots.kit.proxies import client_address
@@ -102,7 +102,7 @@ def file_response(stored: StoredFile) -> Response:
     openapi_extra=_MULTIPART,
 )
 async def upload_attachment(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, request: Request
+    ctx: Ctx, principal: MemberOrAbove, request_id: str, request: Request
 ) -> AttachmentOut:
     """A handler attaches evidence (before/after photos, documents) to a request in scope."""
     row = await attachments.staff_request(ctx, principal, request_id)
@@ -113,7 +113,7 @@ async def upload_attachment(
 
 @router.get("/requests/{request_id}/attachments", response_model=Page[AttachmentOut])
 async def list_attachments(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str
+    ctx: Ctx, principal: MemberOrAbove, request_id: str
 ) -> Page[AttachmentOut]:
     """The request's attachments, oldest first."""
     row = await attachments.staff_request(ctx, principal, request_id)
@@ -124,7 +124,7 @@ async def list_attachments(
 @router.get("/requests/{request_id}/attachments/{attachment_id}", responses=_FILE_ANSWER)
 async def read_attachment(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: MemberOrAbove,
     request_id: str,
     attachment_id: str,
     thumbnail: bool = False,

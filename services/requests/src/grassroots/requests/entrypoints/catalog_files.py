@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from grassroots.contracts.area import check_area_code
-from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import OrgAdmin
 from grassroots.kit.openapi import binary
 from grassroots.kit.problems import Invalid
 from grassroots.kit.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
@@ -30,7 +30,7 @@ def _county(value: str | None) -> str | None:
 @router.post("/catalog/import", response_model=catalog_files.CatalogImportResult)
 async def import_catalog(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     file: Annotated[
         UploadFile,
         File(description="CSV or XLSX: 事项编码, 事项名称, 类别, 办理时限, 所需材料, 上门服务"),
@@ -39,7 +39,6 @@ async def import_catalog(
     dry_run: Annotated[bool, Query(description="check and answer, write nothing")] = False,
 ) -> catalog_files.CatalogImportResult:
     """Fill a county's catalogue from a sheet (org_admin; the county is the caller's)."""
-    principal.require_role("org_admin")
     return await catalog_files.import_catalog(
         ctx, principal, _county(county), file.filename or "", file.file, dry_run=dry_run
     )

@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.requests import Rating
 from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import Cadre, MemberOrAbove
 from grassroots.requests.entrypoints.http import Ctx
 from grassroots.requests.service import chasing, cohandling
 
@@ -146,7 +147,7 @@ async def add_co_handler(
 
 
 @router.get("/requests/{request_id}/co-handlers", response_model=CoTaskList, tags=["handling"])
-async def list_co_handlers(ctx: Ctx, principal: CurrentPrincipal, request_id: str) -> CoTaskList:
+async def list_co_handlers(ctx: Ctx, principal: MemberOrAbove, request_id: str) -> CoTaskList:
     """The helper tasks of a request (a helper unit sees its own)."""
     rows = await cohandling.list_co_tasks(ctx, request_id, principal)
     return CoTaskList(items=[_task(r) for r in rows])
@@ -214,7 +215,7 @@ async def request_extension(
 )
 async def decide_extension(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     request_id: str,
     extension_id: str,
     decision: Literal["approve", "reject"],
@@ -239,7 +240,7 @@ async def decide_extension(
     tags=["handling"],
 )
 async def record_callback(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: CallbackIn
+    ctx: Ctx, principal: Cadre, request_id: str, body: CallbackIn
 ) -> CallbackOut:
     """The county centre records a callback (回访); a rating counts as the citizen's feedback."""
     row = await cohandling.record_callback(
@@ -251,7 +252,7 @@ async def record_callback(
 @router.get("/breaches/repeated", response_model=BreachList, tags=["handling"])
 async def repeated_breaches(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     county: AreaCode,
     month: Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
     minimum: Annotated[int, Query(ge=1, le=1000)] = 2,

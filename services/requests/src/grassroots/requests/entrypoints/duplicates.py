@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import Cadre, MemberOrAbove
 from grassroots.kit.paging import Page
 from grassroots.requests.entrypoints.http import Ctx, request_out
 from grassroots.requests.entrypoints.schemas import DuplicateOut, MergeIn, RequestOut
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1", tags=["duplicates"])
 
 @router.get("/requests/{request_id}/duplicates", response_model=Page[DuplicateOut])
 async def list_duplicates(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str
+    ctx: Ctx, principal: MemberOrAbove, request_id: str
 ) -> Page[DuplicateOut]:
     """Open requests of the same service and village within 30 days that read alike, best first."""
     found = await merging.list_duplicates(ctx, request_id, principal)
@@ -24,16 +24,14 @@ async def list_duplicates(
 
 
 @router.post("/requests/{request_id}/merge", response_model=RequestOut)
-async def merge_request(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: MergeIn
-) -> RequestOut:
+async def merge_request(ctx: Ctx, principal: Cadre, request_id: str, body: MergeIn) -> RequestOut:
     """Merge this repeat report into the main request `into` (its citizen follows that one)."""
     row = await merging.merge_request(ctx, request_id, body.into, principal)
     return request_out(row, cipher=ctx.cipher)
 
 
 @router.post("/requests/{request_id}/unmerge", response_model=RequestOut)
-async def unmerge_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str) -> RequestOut:
+async def unmerge_request(ctx: Ctx, principal: Cadre, request_id: str) -> RequestOut:
     """Undo a merge: the request is handled on its own again."""
     row = await merging.unmerge_request(ctx, request_id, principal)
     return request_out(row, cipher=ctx.cipher)

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select
 from grassroots.contracts.area import TIER_DEPTH, Tier, area_depth, check_area_code
 from grassroots.kit.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.clock import as_utc, utcnow
-from grassroots.kit.guards import viewers_may_call
+from grassroots.kit.guards import Cadre, MemberOrAbove, OrgAdmin, PlatformAdmin, viewers_may_call
 from grassroots.kit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from grassroots.kit.idempotency import (
     REPLAYED_HEADER,
@@ -126,11 +126,8 @@ async def get_catalog_item(ctx: Ctx, county: str, code: str) -> CatalogItemOut:
 
 
 @api.post("/catalog", status_code=201, response_model=CatalogItemOut, tags=["catalogue"])
-async def create_catalog_item(
-    ctx: Ctx, principal: CurrentPrincipal, body: CatalogItemIn
-) -> CatalogItemOut:
+async def create_catalog_item(ctx: Ctx, principal: OrgAdmin, body: CatalogItemIn) -> CatalogItemOut:
     """Add an item to a county's catalogue (org_admin)."""
-    principal.require_role("org_admin")
     county = _catalog_county(principal, body.county_area)
     return item_out(await catalog.create_item(ctx, county, _item_fields(body)))
 
@@ -152,10 +149,9 @@ def _catalog_county(principal: Principal, county_area: str | None) -> str:
 
 @api.put("/catalog/{county}/{code}", response_model=CatalogItemOut, tags=["catalogue"])
 async def update_catalog_item(
-    ctx: Ctx, principal: CurrentPrincipal, county: str, code: str, body: CatalogItemIn
+    ctx: Ctx, principal: OrgAdmin, county: str, code: str, body: CatalogItemIn
 ) -> CatalogItemOut:
     """Replace an item's definition (org_admin)."""
-    principal.require_role("org_admin")
     _area(county, "county")
     principal.require_area(county)
     if body.code != code:
@@ -280,7 +276,18 @@ def intake_from(body: RequestIn, channel: str) -> handling.Intake:
     )
 
 
-# A viewer's token reaches the body only as the portal acting for a citizen (checked below).
+async def cadre_or_portal(request: Request, principal: OptionalPrincipal) -> Principal | None:
+    """None without a token; the portal acting for citizens; otherwise a cadre or above
+    (solved before the body is read, like the guards' declared roles)."""
+    if principal is not None and not acts_for_citizens(request, principal):
+        principal.require_role("cadre")
+    return principal
+
+
+CadreOrPortal = Annotated[Principal | None, Depends(cadre_or_portal)]
+
+
+# A viewer's token reaches the body only as the portal acting for a citizen.
 @api.post(
     "/requests",
     status_code=201,
@@ -290,7 +297,7 @@ def intake_from(body: RequestIn, channel: str) -> handling.Intake:
 )
 async def submit_request(
     ctx: Ctx,
-    principal: OptionalPrincipal,
+    principal: CadreOrPortal,
     body: RequestIn,
     request: Request,
     response: Response,
@@ -314,7 +321,6 @@ async def submit_request(
             )
         actor = "citizen"
     else:
-        principal.require_role("cadre")
         principal.require_area(body.area_code)
         if body.channel == "open311":
             raise Invalid("channel", "open311 requests come in through /open311/v2/")
@@ -368,7 +374,7 @@ def _replay(answer: StoredAnswer, *, replayed: bool) -> Response:
 @api.get("/requests", response_model=Page[RequestOut], tags=["requests"])
 async def list_requests(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: MemberOrAbove,
     status: Annotated[
         list[Status] | None, Query(description="one or more statuses (repeat the parameter)")
     ] = None,
@@ -385,7 +391,6 @@ async def list_requests(
     cursor: Cursor = None,
 ) -> Page[RequestOut]:
     """Requests held by units inside the token's subtree, newest first."""
-    principal.require_role("member")
     query = select(requests).where(requests.c.org_area_code.startswith(principal.area_prefix))
     if status:
         query = query.where(requests.c.status.in_(sorted({s.value for s in status})))
@@ -421,9 +426,8 @@ async def list_requests(
 
 
 @api.get("/requests/{request_id}", response_model=RequestOut, tags=["requests"])
-async def get_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str) -> RequestOut:
+async def get_request(ctx: Ctx, principal: MemberOrAbove, request_id: str) -> RequestOut:
     """One request with its history (the audit trail)."""
-    principal.require_role("member")
     row = await handling.get_request(ctx, request_id, principal)
     async with ctx.db.read_only() as session:
         history = await handling.history_of(session, request_id)
@@ -433,12 +437,11 @@ async def get_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str) ->
 @api.get("/requests/{request_id}/contact", tags=["requests"])
 async def read_contact(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     request_id: str,
     purpose: Annotated[str, Query(min_length=2, max_length=200)],
 ) -> dict[str, str | None]:
     """The citizen's unmasked contact for the handling cadre; every read is logged."""
-    principal.require_role("cadre")
     row = await handling.get_request(ctx, request_id, principal)
     async with ctx.db.transaction() as session:
         await session.execute(
@@ -539,7 +542,7 @@ async def close_request(
 
 @api.post("/requests/{request_id}/dispatch", response_model=RequestOut, tags=["handling"])
 async def dispatch_request(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: DispatchIn
+    ctx: Ctx, principal: Cadre, request_id: str, body: DispatchIn
 ) -> RequestOut:
     """Hand the request to a unit below or to a department's unit (派单); it signs or returns."""
     row = await dispatching.dispatch_request(
@@ -549,9 +552,7 @@ async def dispatch_request(
 
 
 @api.post("/requests/{request_id}/return", response_model=RequestOut, tags=["handling"])
-async def return_request(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: ReturnIn
-) -> RequestOut:
+async def return_request(ctx: Ctx, principal: Cadre, request_id: str, body: ReturnIn) -> RequestOut:
     """The receiving unit sends it back to the dispatcher before signing for it (退单)."""
     row = await dispatching.return_request(ctx, request_id, principal, body.reason, body.note)
     return request_out(row, cipher=ctx.cipher)
@@ -559,7 +560,7 @@ async def return_request(
 
 @api.post("/requests/{request_id}/return-decision", response_model=RequestOut, tags=["handling"])
 async def decide_return(
-    ctx: Ctx, principal: CurrentPrincipal, request_id: str, body: ReturnDecisionIn
+    ctx: Ctx, principal: Cadre, request_id: str, body: ReturnDecisionIn
 ) -> RequestOut:
     """The dispatcher upholds the return (keeps it) or rejects it (back to the returning unit)."""
     row = await dispatching.decide_return(ctx, request_id, principal, body.decision, body.note)
@@ -668,10 +669,9 @@ async def get_calendar_year(ctx: Ctx, principal: CurrentPrincipal, year: Year) -
 
 @api.put("/calendar/{year}", response_model=CalendarYearOut, tags=["calendar"])
 async def put_calendar_year(
-    ctx: Ctx, principal: CurrentPrincipal, year: Year, body: CalendarYearIn
+    ctx: Ctx, principal: PlatformAdmin, year: Year, body: CalendarYearIn
 ) -> CalendarYearOut:
     """Load a year's official holidays and make-up working days (replaces the year's overrides)."""
-    principal.require_role("platform_admin")
     for field, days in (("holidays", body.holidays), ("workdays", body.workdays)):
         if any(d.year != year for d in days):
             raise Invalid(field, f"every day must lie in {year}")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from grassroots.contracts.area import AreaCode
-from grassroots.kit.auth import CurrentPrincipal
+from grassroots.kit.guards import Cadre
 from grassroots.kit.orgtree import get_unit
 from grassroots.kit.paging import Cursor, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid, NotFound
@@ -70,9 +70,8 @@ class CandidateOut(BaseModel):
 
 
 @router.post("/visits", status_code=201, response_model=VisitOut, tags=["visits"])
-async def log_visit(ctx: Ctx, principal: CurrentPrincipal, body: VisitIn) -> VisitOut:
+async def log_visit(ctx: Ctx, principal: Cadre, body: VisitIn) -> VisitOut:
     """Log a household visit; each problem found becomes a request with channel `visit`."""
-    principal.require_role("cadre")
     principal.require_area(body.area_code)
     problems = [
         handling.Intake(
@@ -102,12 +101,11 @@ async def log_visit(ctx: Ctx, principal: CurrentPrincipal, body: VisitIn) -> Vis
 @router.get("/visits/summary", tags=["visits"])
 async def visits_summary(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     org_unit: Annotated[str, Query(min_length=1)],
     month: Annotated[str, Query(description="YYYY-MM")],
 ) -> dict[str, Any]:
     """Visits per cadre against the monthly quota, and the problems found and solved."""
-    principal.require_role("cadre")
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise Invalid("month", "must be YYYY-MM")
     async with ctx.db.read_only() as session:
@@ -123,13 +121,12 @@ async def visits_summary(
 )
 async def request_candidates(
     ctx: Ctx,
-    principal: CurrentPrincipal,
+    principal: Cadre,
     request_id: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     cursor: Cursor = None,
 ) -> Page[CandidateOut]:
     """Members of the holding unit's subtree whose skills fit, ranked by fit, load, closeness."""
-    principal.require_role("cadre")
     offset = decode_cursor(cursor) or 0
     if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= 10_000:
         raise Invalid("cursor", "not a cursor this service issued")

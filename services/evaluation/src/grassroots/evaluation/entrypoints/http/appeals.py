@@ -6,17 +6,18 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from grassroots.evaluation.entrypoints.http.deps import AppDeps, CurrentPrincipal, Session
+from grassroots.evaluation.entrypoints.http.deps import AppDeps, Session
 from grassroots.evaluation.entrypoints.http.schemas import AppealOut
 from grassroots.evaluation.service import fairness
 from grassroots.evaluation.service.commands import AppealIn, DecisionIn
+from grassroots.kit.guards import Cadre, OrgAdmin
 
 router = APIRouter(prefix="/v1", tags=["fairness"])
 
 
 @router.post("/appeals", response_model=AppealOut, status_code=201)
 async def post_appeal(
-    body: AppealIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: AppealIn, principal: Cadre, session: Session, deps: AppDeps
 ) -> AppealOut:
     """Appeal one request's assessment within the window after its period (409 when closed)."""
     return AppealOut(**await fairness.propose_appeal(session, deps, principal, body))
@@ -26,7 +27,7 @@ async def post_appeal(
 async def decide_appeal(
     appeal_id: str,
     decision: Literal["uphold", "dismiss"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     session: Session,
     deps: AppDeps,
     body: DecisionIn | None = None,

@@ -15,6 +15,7 @@ from grassroots.evaluation.entrypoints.http.deps import (
 from grassroots.evaluation.entrypoints.http.schemas import BonusOut
 from grassroots.evaluation.service import bonus
 from grassroots.evaluation.service.commands import BonusIn
+from grassroots.kit.guards import Cadre, OrgAdmin
 from grassroots.kit.paging import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["evaluation"])
 
 @router.post("/bonus", response_model=BonusOut, status_code=201)
 async def propose_bonus(
-    body: BonusIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: BonusIn, principal: Cadre, session: Session, deps: AppDeps
 ) -> BonusOut:
     """Propose bonus points for a unit, with a reason and evidence."""
     return BonusOut(**await bonus.propose_bonus(session, deps, principal, body))
@@ -32,7 +33,7 @@ async def propose_bonus(
 async def decide_bonus(
     bonus_id: str,
     decision: Literal["approve", "reject"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     session: Session,
     deps: AppDeps,
 ) -> BonusOut:

@@ -6,17 +6,18 @@ from typing import Literal
 
 from fastapi import APIRouter
 
-from grassroots.evaluation.entrypoints.http.deps import AppDeps, CurrentPrincipal, Session
+from grassroots.evaluation.entrypoints.http.deps import AppDeps, Session
 from grassroots.evaluation.entrypoints.http.schemas import ExclusionOut
 from grassroots.evaluation.service import fairness
 from grassroots.evaluation.service.commands import DecisionIn, ExclusionIn
+from grassroots.kit.guards import Cadre, OrgAdmin
 
 router = APIRouter(prefix="/v1", tags=["fairness"])
 
 
 @router.post("/exclusions", response_model=ExclusionOut, status_code=201)
 async def post_exclusion(
-    body: ExclusionIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: ExclusionIn, principal: Cadre, session: Session, deps: AppDeps
 ) -> ExclusionOut:
     """Flag a request as unreasonable; it leaves the unit's rates once the county approves."""
     return ExclusionOut(**await fairness.propose_exclusion(session, deps, principal, body))
@@ -26,7 +27,7 @@ async def post_exclusion(
 async def decide_exclusion(
     exclusion_id: str,
     decision: Literal["approve", "reject"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     session: Session,
     deps: AppDeps,
     body: DecisionIn | None = None,

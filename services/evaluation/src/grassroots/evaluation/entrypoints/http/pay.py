@@ -7,15 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from grassroots.evaluation.domain.scoring import DEFAULT_SCHEME
-from grassroots.evaluation.entrypoints.http.deps import AppDeps, CurrentPrincipal, ReadSession
+from grassroots.evaluation.entrypoints.http.deps import AppDeps, ReadSession
 from grassroots.evaluation.service import pay
+from grassroots.kit.guards import Cadre
 
 router = APIRouter(prefix="/v1", tags=["review, points, surveys, pay"])
 
 
 @router.get("/pay")
 async def get_pay(
-    principal: CurrentPrincipal,
+    principal: Cadre,
     session: ReadSession,
     deps: AppDeps,
     org_unit: str,

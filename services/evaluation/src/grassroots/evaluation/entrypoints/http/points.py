@@ -15,6 +15,7 @@ from grassroots.evaluation.entrypoints.http.deps import (
 from grassroots.evaluation.entrypoints.http.schemas import PointsOut
 from grassroots.evaluation.service import points
 from grassroots.evaluation.service.commands import PointsIn
+from grassroots.kit.guards import Cadre, OrgAdmin
 from grassroots.kit.paging import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1", tags=["review, points, surveys, pay"])
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["review, points, surveys, pay"])
 
 @router.post("/points", response_model=PointsOut, status_code=201)
 async def propose_points(
-    body: PointsIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: PointsIn, principal: Cadre, session: Session, deps: AppDeps
 ) -> PointsOut:
     """Enter a bonus or deduction item for a member; an approver must confirm it."""
     return PointsOut(**await points.propose_points(session, deps, principal, body))
@@ -32,7 +33,7 @@ async def propose_points(
 async def decide_points(
     item_id: str,
     decision: Literal["approve", "reject"],
-    principal: CurrentPrincipal,
+    principal: OrgAdmin,
     session: Session,
     deps: AppDeps,
 ) -> PointsOut:

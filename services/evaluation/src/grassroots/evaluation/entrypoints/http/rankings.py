@@ -16,6 +16,7 @@ from grassroots.evaluation.entrypoints.http.deps import (
 from grassroots.evaluation.entrypoints.http.schemas import PICTURES, TABLE_FILES, file_answer
 from grassroots.evaluation.service import exports, rankings
 from grassroots.evaluation.service.commands import PublishIn
+from grassroots.kit.guards import OrgAdmin
 from grassroots.kit.paging import Cursor, Limit
 
 router = APIRouter(prefix="/v1")
@@ -42,7 +43,7 @@ async def get_ranking(
 
 @router.post("/rankings/publish", status_code=201, tags=["evaluation"])
 async def post_publish(
-    body: PublishIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: PublishIn, principal: OrgAdmin, session: Session, deps: AppDeps
 ) -> dict[str, Any]:
     """Freeze the ranking as published (a later call publishes a corrected version) and emit
     `gr.evaluation.v1.published...`."""

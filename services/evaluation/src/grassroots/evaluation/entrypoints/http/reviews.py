@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 
@@ -15,7 +15,8 @@ from grassroots.evaluation.entrypoints.http.deps import (
 from grassroots.evaluation.entrypoints.http.schemas import ReviewOut
 from grassroots.evaluation.service import reviews
 from grassroots.evaluation.service.commands import ReviewIn, ScoreIn
-from grassroots.kit.guards import viewers_may_call
+from grassroots.kit.auth import Principal
+from grassroots.kit.guards import Cadre, viewers_may_call
 from grassroots.kit.paging import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1", tags=["review, points, surveys, pay"])
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["review, points, surveys, pay"])
 
 @router.post("/evaluations", response_model=ReviewOut, status_code=201)
 async def open_review(
-    body: ReviewIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: ReviewIn, principal: Cadre, session: Session, deps: AppDeps
 ) -> ReviewOut:
     """Open the review (民主评议) of a unit for a period; one per unit and period."""
     return ReviewOut(**await reviews.open_review(session, deps, principal, body))
@@ -43,6 +44,15 @@ async def list_reviews(
     return Page(items=[ReviewOut(**r) for r in page["items"]], next_cursor=page["next_cursor"])
 
 
+async def scorer(
+    part: Literal["self", "mass", "org", "unit"], principal: CurrentPrincipal
+) -> Principal:
+    """The caller; an organisation or work-unit score needs a cadre (403 before the body)."""
+    if part in ("org", "unit"):
+        principal.require_role("cadre")
+    return principal
+
+
 # Mass raters score with a viewer's token.
 @router.post(
     "/evaluations/{review_id}/{part}", status_code=201, dependencies=[Depends(viewers_may_call)]
@@ -51,7 +61,7 @@ async def submit_score(
     review_id: str,
     part: Literal["self", "mass", "org", "unit"],
     body: ScoreIn,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Depends(scorer)],
     session: Session,
     deps: AppDeps,
 ) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from grassroots.evaluation.entrypoints.http.deps import (
 from grassroots.evaluation.entrypoints.http.schemas import SchemeOut
 from grassroots.evaluation.service import schemes
 from grassroots.evaluation.service.commands import SchemeIn
+from grassroots.kit.guards import OrgAdmin
 from grassroots.kit.paging import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["evaluation"])
 
 @router.post("/schemes", response_model=SchemeOut, status_code=201)
 async def post_scheme(
-    body: SchemeIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: SchemeIn, principal: OrgAdmin, session: Session, deps: AppDeps
 ) -> SchemeOut:
     """Store a new version of a named scheme for a county (organisation department)."""
     return SchemeOut(**await schemes.create_scheme(session, deps, principal, body))

@@ -15,13 +15,14 @@ from grassroots.evaluation.entrypoints.http.deps import (
 from grassroots.evaluation.entrypoints.http.schemas import SurveyOut
 from grassroots.evaluation.service import surveys
 from grassroots.evaluation.service.commands import CodesIn, ResponseIn, SurveyIn
+from grassroots.kit.guards import Cadre
 
 router = APIRouter(prefix="/v1", tags=["review, points, surveys, pay"])
 
 
 @router.post("/surveys", response_model=SurveyOut, status_code=201)
 async def create_survey(
-    body: SurveyIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    body: SurveyIn, principal: Cadre, session: Session, deps: AppDeps
 ) -> SurveyOut:
     """Create a survey (千人千企评机关)."""
     return SurveyOut(**await surveys.create_survey(session, deps, principal, body))
@@ -35,7 +36,7 @@ async def get_survey(survey_id: str, session: ReadSession, deps: AppDeps) -> Sur
 
 @router.post("/surveys/{survey_id}/codes", status_code=201)
 async def issue_codes(
-    survey_id: str, body: CodesIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    survey_id: str, body: CodesIn, principal: Cadre, session: Session, deps: AppDeps
 ) -> dict[str, Any]:
     """Issue single-use response codes; they are shown once and kept only as hashes."""
     return await surveys.issue_codes(session, deps, principal, survey_id, body)

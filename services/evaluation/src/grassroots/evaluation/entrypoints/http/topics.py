@@ -14,6 +14,7 @@ from grassroots.evaluation.entrypoints.http.deps import (
 )
 from grassroots.evaluation.service import topics
 from grassroots.evaluation.service.commands import MarkIn
+from grassroots.kit.guards import OrgAdmin
 
 router = APIRouter(prefix="/v1", tags=["topics"])
 
@@ -32,7 +33,7 @@ async def get_topics(
 
 @router.post("/topics/{topic_id}/mark", status_code=201)
 async def post_mark(
-    topic_id: str, body: MarkIn, principal: CurrentPrincipal, session: Session, deps: AppDeps
+    topic_id: str, body: MarkIn, principal: OrgAdmin, session: Session, deps: AppDeps
 ) -> dict[str, Any]:
     """Mark a topic as the month's topic (每月一题) of the unit; later months follow it."""
     return await topics.mark_topic(session, deps, principal, topic_id, body)
