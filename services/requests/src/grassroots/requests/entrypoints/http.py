@@ -287,6 +287,21 @@ async def cadre_or_portal(request: Request, principal: OptionalPrincipal) -> Pri
 CadreOrPortal = Annotated[Principal | None, Depends(cadre_or_portal)]
 
 
+async def citizen_or_portal(request: Request, principal: OptionalPrincipal) -> Principal | None:
+    """None without a token; a viewer's token only as the portal acting for citizens
+    (solved before the body is read)."""
+    if (
+        principal is not None
+        and principal.role == "viewer"
+        and not acts_for_citizens(request, principal)
+    ):
+        raise Forbidden("a viewer's token may only read")
+    return principal
+
+
+CitizenOrPortal = Annotated[Principal | None, Depends(citizen_or_portal)]
+
+
 # A viewer's token reaches the body only as the portal acting for a citizen.
 @api.post(
     "/requests",
@@ -591,7 +606,7 @@ async def resume_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str)
     dependencies=[Depends(viewers_may_call)],
 )
 async def give_feedback(
-    ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: OptionalPrincipal
+    ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: CitizenOrPortal
 ) -> TrackOut:
     """The citizen rates the result (public; tracking code and phone's last four digits).
 
