@@ -439,6 +439,8 @@ async def ranking(postgres: PostgresServer) -> None:
                 "rating": rng.choice([None, "satisfied", "basically_satisfied", "unsatisfied"]),
                 "rating_version": 4,
                 "last_version": 4,
+                "merged_into": None,
+                "merge_version": 0,
             }
         )
     # The monthly counts the projection keeps, summed from the same facts.
@@ -486,7 +488,7 @@ async def ranking(postgres: PostgresServer) -> None:
             for _ in range(1 + RANKING_RUNS):
                 started = time.perf_counter()
                 answer = await service.client.get(
-                    "/v1/rankings?parent=county&period=2026-11", headers=headers
+                    f"/v1/rankings?parent=county&period=2026-11&limit={CHILDREN}", headers=headers
                 )
                 http.append(time.perf_counter() - started)
                 assert answer.status_code == 200
