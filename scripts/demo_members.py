@@ -176,13 +176,13 @@ def ensure_activities(
             json={"community_org_unit_id": community_id},
         ).raise_for_status()
         done.append("1 community check-in")
-    if not client.get(f"/v1/members/{worker}/posts").raise_for_status().json():
+    if not client.get(f"/v1/members/{worker}/posts").raise_for_status().json()["items"]:
         client.post(
             f"/v1/members/{worker}/posts",
             json={"title": "政策宣传员", "description": "每月在社区宣讲惠民政策"},
         ).raise_for_status()
         done.append("1 claimed post")
-    if not client.get(f"/v1/members/{worker}/commitments").raise_for_status().json():
+    if not client.get(f"/v1/members/{worker}/commitments").raise_for_status().json()["items"]:
         client.post(
             f"/v1/members/{worker}/commitments",
             json={"text": "每月走访社区困难家庭两户", "due": f"{date.today().year + 1}-12-31"},

@@ -294,7 +294,7 @@ def _load_requests(ctx: DemoContext, cadre: httpx.Client, villages: list[str]) -
         act(r, "escalate", {"reason": "涉及户籍迁移，村里无法核实，报镇里协调"})
         submit("farm-machine-subsidy", v[1], "新购拖拉机一台，申请购置补贴", 3, channel="online")
         visit = {
-            "visitor_member_id": "demo-member-handler",
+            "visitor_member_id": _grid_worker(ctx, v[0]),
             "kind": "home",
             "household": "孙宝山家",
             "area_code": v[0],
@@ -308,3 +308,13 @@ def _load_requests(ctx: DemoContext, cadre: httpx.Client, villages: list[str]) -
             "/v1/visits", json={**visit, "household": "刘长海家", "kind": "contact", "problems": []}
         ).raise_for_status()
     return 11
+
+
+def _grid_worker(ctx: DemoContext, area: str) -> str:
+    """The village's grid worker (网格员), who logs the demo visits under their own name."""
+    unit_id = ctx.units_by_area[area][0]["id"]
+    with ctx.client("members") as client:
+        page = client.get("/v1/members", params={"org_unit": unit_id, "limit": 50})
+        members = page.raise_for_status().json()["items"]
+    workers = [m["id"] for m in members if "grid_worker" in m.get("duties", [])]
+    return str(workers[0]) if workers else "demo-member-handler"

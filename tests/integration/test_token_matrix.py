@@ -81,6 +81,8 @@ ANONYMOUS = {
     "GET /open311/v2/tokens/{token}.{fmt}",
     "GET /v1/board",
     "GET /v1/board/{area_code}",
+    "GET /v1/publications",
+    "GET /v1/publications/{publication_id}",
     "POST /v1/surveys/{survey_id}/responses",
     "GET /v1/surveys/{survey_id}",
     # The development SMS gateway (mounted only in development and tests) takes the

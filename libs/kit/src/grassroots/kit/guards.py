@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from grassroots.kit.auth import ROLE_RANK, CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.problems import Forbidden, ProblemError, problem_response
+from grassroots.kit.proxies import acts_for_citizens
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -63,6 +64,23 @@ def requires_if_signed(role: str) -> Callable[..., Any]:
     return optional_principal_with_role
 
 
+def requires_if_signed_unless_forwarding(role: str) -> Callable[..., Any]:
+    """Like `requires_if_signed`, but a client of GR_FORWARDING_CLIENTS (the portal acting
+    for citizens) passes whatever its role: the route then treats the call as a citizen's."""
+    if role not in ROLE_RANK:
+        raise ValueError(f"unknown role {role}")
+
+    async def optional_principal_or_forwarding(
+        request: Request, principal: OptionalPrincipal
+    ) -> Principal | None:
+        if principal is not None and not acts_for_citizens(request, principal):
+            principal.require_role(role)
+        return principal
+
+    optional_principal_or_forwarding.__name__ = f"requires_{role}_or_forwarding_if_signed"
+    return optional_principal_or_forwarding
+
+
 # A route's lowest role, declared where the guard solves it (before the body is read), so a
 # caller below it gets 403 and never a 422 that shows the schema.
 MemberOrAbove = Annotated[Principal, Depends(requires("member"))]
@@ -70,6 +88,13 @@ Cadre = Annotated[Principal, Depends(requires("cadre"))]
 OrgAdmin = Annotated[Principal, Depends(requires("org_admin"))]
 PlatformAdmin = Annotated[Principal, Depends(requires("platform_admin"))]
 CadreIfSigned = Annotated[Principal | None, Depends(requires_if_signed("cadre"))]
+# Public intake and rating: anonymous, a cadre (or a member), or the portal for a citizen.
+CadreOrForwardingIfSigned = Annotated[
+    Principal | None, Depends(requires_if_signed_unless_forwarding("cadre"))
+]
+MemberOrForwardingIfSigned = Annotated[
+    Principal | None, Depends(requires_if_signed_unless_forwarding("member"))
+]
 
 
 def _uses_token(dependant: Dependant) -> bool:

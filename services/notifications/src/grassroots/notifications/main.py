@@ -30,6 +30,7 @@ from grassroots.notifications.adapters.orm import contacts, webhooks
 from grassroots.notifications.config import NotificationsSettings
 from grassroots.notifications.domain.policy import QuietHours, RateLimit
 from grassroots.notifications.entrypoints.http import dev_router, router
+from grassroots.notifications.entrypoints.publications import router as publications_router
 from grassroots.notifications.service.broadcasts import Broadcaster
 from grassroots.notifications.service.dispatch import Dispatcher, DispatchPolicy
 from grassroots.notifications.service.ingest import Ingest
@@ -114,7 +115,7 @@ def build_app(
         finally:
             await http.aclose()
 
-    routers = [router, replica_router()]
+    routers = [router, publications_router, replica_router()]
     if config.dev_sms_sink_mounted:
         routers.append(dev_router)
     app = create_app(

@@ -140,6 +140,21 @@ board_items = Table(
     Column("published_at", DateTime(timezone=True), nullable=False),
 )
 
+# Documents (制度文件), experience stories (经验交流) and notices a unit publishes for the public.
+publications = Table(
+    "notif_publications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("org_unit_id", String(64), nullable=False),
+    Column("area_code", String(12), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Index("ix_notif_publications_kind_id", "kind", "id"),
+)
+
 webhooks = Table(
     "notif_webhooks",
     metadata,

@@ -13,7 +13,15 @@ from sqlalchemy import delete, insert, select
 from grassroots.contracts.area import TIER_DEPTH, Tier, area_depth, check_area_code
 from grassroots.kit.auth import CurrentPrincipal, OptionalPrincipal, Principal
 from grassroots.kit.clock import as_utc, utcnow
-from grassroots.kit.guards import Cadre, MemberOrAbove, OrgAdmin, PlatformAdmin, viewers_may_call
+from grassroots.kit.guards import (
+    Cadre,
+    CadreOrForwardingIfSigned,
+    MemberOrAbove,
+    MemberOrForwardingIfSigned,
+    OrgAdmin,
+    PlatformAdmin,
+    viewers_may_call,
+)
 from grassroots.kit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from grassroots.kit.idempotency import (
     REPLAYED_HEADER,
@@ -276,33 +284,7 @@ def intake_from(body: RequestIn, channel: str) -> handling.Intake:
     )
 
 
-async def cadre_or_portal(request: Request, principal: OptionalPrincipal) -> Principal | None:
-    """None without a token; the portal acting for citizens; otherwise a cadre or above
-    (solved before the body is read, like the guards' declared roles)."""
-    if principal is not None and not acts_for_citizens(request, principal):
-        principal.require_role("cadre")
-    return principal
-
-
-CadreOrPortal = Annotated[Principal | None, Depends(cadre_or_portal)]
-
-
-async def citizen_or_portal(request: Request, principal: OptionalPrincipal) -> Principal | None:
-    """None without a token; a viewer's token only as the portal acting for citizens
-    (solved before the body is read)."""
-    if (
-        principal is not None
-        and principal.role == "viewer"
-        and not acts_for_citizens(request, principal)
-    ):
-        raise Forbidden("a viewer's token may only read")
-    return principal
-
-
-CitizenOrPortal = Annotated[Principal | None, Depends(citizen_or_portal)]
-
-
-# A viewer's token reaches the body only as the portal acting for a citizen.
+# A viewer's token passes only as the portal acting for a citizen (the guard checks it).
 @api.post(
     "/requests",
     status_code=201,
@@ -312,7 +294,7 @@ CitizenOrPortal = Annotated[Principal | None, Depends(citizen_or_portal)]
 )
 async def submit_request(
     ctx: Ctx,
-    principal: CadreOrPortal,
+    principal: CadreOrForwardingIfSigned,
     body: RequestIn,
     request: Request,
     response: Response,
@@ -606,7 +588,11 @@ async def resume_request(ctx: Ctx, principal: CurrentPrincipal, request_id: str)
     dependencies=[Depends(viewers_may_call)],
 )
 async def give_feedback(
-    ctx: Ctx, request_id: str, body: FeedbackIn, request: Request, principal: CitizenOrPortal
+    ctx: Ctx,
+    request_id: str,
+    body: FeedbackIn,
+    request: Request,
+    principal: MemberOrForwardingIfSigned,
 ) -> TrackOut:
     """The citizen rates the result (public; tracking code and phone's last four digits).
 

@@ -29,6 +29,7 @@ class Unit:
     tier: str
     kind: str
     parent_id: str | None
+    domain: str = ""
 
     @property
     def place(self) -> str:
@@ -86,7 +87,13 @@ class Directory:
         rows = await self._all_pages(fetch)
         self._units = {
             row["id"]: Unit(
-                row["id"], row["name"], row["area_code"], row["tier"], row["kind"], row["parent_id"]
+                row["id"],
+                row["name"],
+                row["area_code"],
+                row["tier"],
+                row["kind"],
+                row["parent_id"],
+                row.get("domain") or "",
             )
             for row in rows
         }
