@@ -358,3 +358,75 @@ def test_the_new_pages_pass_axe_and_weigh_under_100_kb(browser: Any, platform: P
     with httpx.Client(base_url=platform.portal, timeout=30) as client:
         css = len(gzip.compress(client.get("/static/site.css").content))
     assert {p: w + css for p, w in weights.items() if w + css >= 100 * 1024} == {}
+
+
+def test_an_in_service_member_checks_in_at_the_community_and_claims_a_post(
+    browser: Any, platform: Platform, shots: Shots
+) -> None:
+    from datetime import date
+
+    from grassroots.members.domain.identity import make_id_number
+
+    token = platform.api_token("jidong-admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    members = httpx.Client(base_url=platform.url("members"), headers=headers, timeout=30)
+    units = members.get("/v1/org-units", params={"limit": 500}).raise_for_status().json()
+    town = next(u["id"] for u in units["items"] if u["area_code"] == "230321100000")
+    serial = secrets.randbelow(400) + 100
+    name = f"孙立新{serial}"
+    registered = members.post(
+        "/v1/members",
+        json={
+            "name": name,
+            "gender": "male",
+            "id_number": make_id_number(date(1986, 5, 4), serial),
+            "phone": f"1390452{serial:04d}",
+            "org_unit_id": town,
+            "stage": "full",
+            "joined_at": "2010-07-01",
+            "in_service": True,
+            "work_unit": "鸡东镇中心学校",
+            "public_name_consent": True,
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    username = f"member-{secrets.token_hex(3)}"
+    password = secrets.token_urlsafe(14)
+    account = httpx.post(
+        f"{platform.portal}/v1/accounts",
+        headers=headers,
+        json={
+            "username": username,
+            "password": password,
+            "display_name": name,
+            "role": "member",
+            "org": "230321100000",
+            "member_id": registered.json()["id"],
+        },
+        timeout=30,
+    )
+    assert account.status_code == 201, account.text
+    platform.passwords[username] = password
+
+    page = new_page(browser, PHONE)
+    sign_in(page, platform, username)
+    page.goto(f"{platform.portal}/me/service")
+    page.select_option("#community_org_unit_id", label="鸡东镇城东社区")
+    page.click("#checkin-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*done=checkin$"))
+    assert "城东社区" in page.locator("#checked-in").inner_text()
+    page.fill("#title", "环境卫生监督员")
+    page.fill("#post_description", "每周六清理楼道杂物")
+    page.click("#post-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*done=post$"))
+    assert "环境卫生监督员" in page.locator("#posts").inner_text()
+    shots.take(page, "checked-in")
+
+    public = new_page(browser, DESKTOP)
+    post = public.locator("#board [data-kind=post_claimed]", has_text="环境卫生监督员")
+    until(public, f"{platform.portal}/board?area={COMMUNITY}", lambda: post.count() == 1)
+    assert name in post.inner_text()  # consented: named
+    checked = public.locator("#board [data-kind=check_in]", has_text=name)
+    assert checked.count() == 1
+    no_codes(public)
+    shots.take(public, "board-check-in")

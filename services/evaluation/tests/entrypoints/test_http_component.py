@@ -285,6 +285,10 @@ async def test_three_way_review_with_reweighting_and_the_cap(evaluation: Running
     assert (by_member["mem-2"]["grade"], by_member["sec-1"]["grade"]) == ("excellent", "qualified")
     assert by_member["sec-1"]["capped"] is True
     assert by_member["mem-3"]["grade"] == "basically_qualified"
+    # The unit's reviews are listed, for the website's list of reviews.
+    listed = await client.get("/v1/evaluations", params={"org_unit": "village-a1"}, headers=CADRE)
+    assert listed.status_code == 200, listed.text
+    assert [(r["id"], r["period"]) for r in listed.json()["items"]] == [(rid, "2026")]
 
 
 async def test_points_leaderboard_with_automatic_and_approved_items(

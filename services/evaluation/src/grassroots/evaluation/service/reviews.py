@@ -16,6 +16,7 @@ from grassroots.evaluation.service.deps import Deps
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
 from grassroots.kit.db import AsyncSession
+from grassroots.kit.paging import decode_cursor, encode_cursor
 from grassroots.kit.problems import Conflict, Forbidden, NotFound
 
 TIE_RULE = (
@@ -41,6 +42,23 @@ async def open_review(
     if not await review_store.add(session, row):
         raise Conflict(f"a review of {command.org_unit_id} for {command.period} exists")
     return row
+
+
+async def list_reviews(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    org_unit: str,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """The reviews of a unit, oldest first (the unit inside the caller's subtree)."""
+    after = decode_cursor(cursor)
+    await scoped_unit(session, principal, org_unit, "org_unit")
+    items, more = await review_store.page(
+        session, after=str(after) if after else None, limit=limit, org_unit_id=org_unit
+    )
+    return {"items": items, "next_cursor": encode_cursor(items[-1]["id"]) if more else None}
 
 
 async def _review(session: AsyncSession, principal: Principal, review_id: str) -> dict[str, Any]:

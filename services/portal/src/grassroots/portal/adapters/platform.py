@@ -88,10 +88,24 @@ class Platform:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         forwarded_for: str | None = None,
         headers: Mapping[str, str] | None = None,
+        wait_seconds: float | None = None,
     ) -> Any:
-        """The JSON answer of a call; ServiceProblem for a 4xx/5xx, ServiceDown for no answer."""
+        """The JSON answer of a call; ServiceProblem for a 4xx/5xx, ServiceDown for no answer.
+
+        `wait_seconds` overrides the client's for a call known to be long (a spreadsheet import).
+        """
         response = await self._send(
-            service, method, path, token, params, json, data, files, forwarded_for, headers
+            service,
+            method,
+            path,
+            token,
+            params,
+            json,
+            data,
+            files,
+            forwarded_for,
+            headers,
+            wait_seconds,
         )
         if response.status_code == 204 or not response.content:
             return None
@@ -129,6 +143,7 @@ class Platform:
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         forwarded_for: str | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        wait_seconds: float | None = None,
     ) -> httpx.Response:
         headers: dict[str, str] = {"Accept": "application/json, application/problem+json"}
         if token:
@@ -138,8 +153,16 @@ class Platform:
         headers.update(extra_headers or {})
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
-            response = await self._clients[service].request(
-                method, path, params=clean, json=json, data=data, files=files, headers=headers
+            client = self._clients[service]
+            response = await client.request(
+                method,
+                path,
+                params=clean,
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=httpx.Timeout(wait_seconds) if wait_seconds else client.timeout,
             )
         except httpx.TimeoutException as exc:
             raise ServiceDown(service, "timeout") from exc

@@ -17,6 +17,7 @@ from grassroots.evaluation.service import reviews
 from grassroots.evaluation.service.commands import ReviewIn, ScoreIn
 from grassroots.kit.auth import Principal
 from grassroots.kit.guards import Cadre, viewers_may_call
+from grassroots.kit.paging import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1", tags=["review, points, surveys, pay"])
 
@@ -27,6 +28,20 @@ async def open_review(
 ) -> ReviewOut:
     """Open the review (民主评议) of a unit for a period; one per unit and period."""
     return ReviewOut(**await reviews.open_review(session, deps, principal, body))
+
+
+@router.get("/evaluations", response_model=Page[ReviewOut])
+async def list_reviews(
+    principal: CurrentPrincipal,
+    session: ReadSession,
+    deps: AppDeps,
+    org_unit: str,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ReviewOut]:
+    """The reviews of a unit, oldest first."""
+    page = await reviews.list_reviews(session, deps, principal, org_unit, limit, cursor)
+    return Page(items=[ReviewOut(**r) for r in page["items"]], next_cursor=page["next_cursor"])
 
 
 async def scorer(

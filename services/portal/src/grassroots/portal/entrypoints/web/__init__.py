@@ -9,14 +9,21 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from grassroots.portal.adapters.platform import ServiceDown, ServiceProblem
-from grassroots.portal.entrypoints.web import cadre, citizen, member, public, staff
+from grassroots.portal.entrypoints.web import cadre, citizen, member, orgdept, public, staff
 from grassroots.portal.entrypoints.web.rendering import HERE, render
 from grassroots.portal.entrypoints.web.security import CrossSite, SignInNeeded
 from grassroots.portal.entrypoints.web.wording import down_sentence, problem_sentence
 
 log = logging.getLogger(__name__)
 
-ROUTERS = [citizen.router, staff.router, cadre.router, member.router, public.router]
+ROUTERS = [
+    citizen.router,
+    staff.router,
+    cadre.router,
+    member.router,
+    public.router,
+    orgdept.router,
+]
 
 
 def install_website(app: FastAPI) -> None:
