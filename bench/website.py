@@ -139,6 +139,10 @@ def first_paint(portal: str) -> None:
                 cdp.send("Network.emulateNetworkConditions", {"offline": False, **SLOW_PHONE})
                 cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
                 page.goto(f"{portal}{path}", wait_until="load")
+                page.wait_for_function(
+                    "() => performance.getEntriesByName('first-contentful-paint').length > 0",
+                    timeout=10_000,
+                )
                 paint = page.evaluate(
                     "() => (performance.getEntriesByName('first-contentful-paint')[0] || {})"
                     ".startTime || -1"
