@@ -15,14 +15,14 @@ from starlette.datastructures import UploadFile
 from grassroots.portal.adapters.platform import ServiceDown, ServiceProblem
 from grassroots.portal.entrypoints.web import parts
 from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
+from grassroots.portal.entrypoints.web.parts import PHOTO_TYPES
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import User, check_form
-from grassroots.portal.entrypoints.web.wording import CHANNEL, STATUS
+from grassroots.portal.entrypoints.web.wording import CHANNEL, STATUS, missing_sentence
 from grassroots.portal.service.websessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
 
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 INTAKE_CHANNELS = {"proxy_point": "代办点", "visit": "走访"}
 DONE = {
     "visit": "走访已记录。",
@@ -125,7 +125,7 @@ async def intake(request: Request, user: User, deps: Deps) -> Response:
             user,
             deps,
             values=values,
-            error="请填写或更正标出的项目。",
+            error=missing_sentence(bad),
             bad=bad,
             status_code=422,
         )
@@ -296,7 +296,7 @@ async def log_visit(request: Request, user: User, deps: Deps) -> Response:
             user,
             deps,
             values=values,
-            error="请填写或更正标出的项目。",
+            error=missing_sentence(bad),
             bad=bad,
             status_code=422,
         )
@@ -492,7 +492,7 @@ async def broadcast(request: Request, user: User, deps: Deps) -> Response:
             user,
             deps,
             values=values,
-            error="请填写或更正标出的项目。",
+            error=missing_sentence(bad),
             bad=bad,
             status_code=422,
         )

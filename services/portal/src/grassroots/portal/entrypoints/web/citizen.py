@@ -11,18 +11,17 @@ from starlette.datastructures import UploadFile
 
 from grassroots.portal.adapters.platform import ServiceDown, ServiceProblem
 from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
+from grassroots.portal.entrypoints.web.parts import PHOTO_TYPES
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import client_addr, same_site
 from grassroots.portal.entrypoints.web.wording import (
-    FIELD,
     RATING,
+    missing_sentence,
     problem_sentence,
     time_limit_text,
 )
 
 router = APIRouter(include_in_schema=False)
-
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
 
 
 async def _county(deps: WebDeps, asked: str | None) -> tuple[Any, list[Any]]:
@@ -174,12 +173,11 @@ async def submit(request: Request, deps: Deps) -> Response:
     bad += missing
     if bad:
         labels = {a["code"]: a["description"] for a in (item or {}).get("attributes", [])}
-        names = "、".join(dict.fromkeys(labels.get(b) or FIELD.get(b, b) for b in bad))
         return await _submit_form(
             request,
             deps,
             values=values,
-            error=f"请填写或更正：{names}。",
+            error=missing_sentence(bad, labels),
             bad=bad,
             status_code=422,
         )

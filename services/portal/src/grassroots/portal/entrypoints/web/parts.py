@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from grassroots.contracts.area import is_within
+from grassroots.kit.auth import ROLE_RANK
 from grassroots.kit.clock import zone
 from grassroots.portal.adapters.platform import ServiceDown, ServiceProblem
 from grassroots.portal.entrypoints.web.deps import WebDeps
@@ -18,27 +19,7 @@ from grassroots.portal.entrypoints.web.directory import Unit
 from grassroots.portal.entrypoints.web.wording import FIELD, problem_sentence
 from grassroots.portal.service.websessions import SignedIn
 
-ROLE_RANK = {"viewer": 0, "member": 1, "cadre": 2, "org_admin": 3, "platform_admin": 4}
 ROOT = "000000000000"
-
-# Fields of these pages as people call them (on top of wording.FIELD).
-MORE_FIELDS = {
-    "channel": "受理方式",
-    "door_to_door": "上门服务",
-    "visitor_member_id": "走访人",
-    "kind": "类别",
-    "household": "走访户",
-    "notes": "走访记录",
-    "visited_at": "走访日期",
-    "title": "标题",
-    "body": "正文",
-    "org_unit": "单位",
-    "month": "月份",
-    "text": "承诺内容",
-    "due": "完成期限",
-    "community_org_unit_id": "报到社区",
-    "address": "地址",
-}
 
 VISIT_KIND = {"contact": "联系走访", "home": "上门家访", "patrol": "实地巡访"}
 PUBLICATION_KIND = {"document": "制度文件", "story": "经验交流", "notice": "公告"}
@@ -51,6 +32,8 @@ TRANSFER_STATUS = {
     "expired": "已过期",
 }
 # Provinces by the first two digits of an area code: where floating members went.
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
+
 PROVINCES = {
     "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
     "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
@@ -90,7 +73,7 @@ def sentence(problem: ServiceProblem) -> str:
         names = []
         for field in problem.fields:
             leaf = field.split(".")[-1]
-            names.append(FIELD.get(leaf) or MORE_FIELDS.get(leaf) or FIELD.get(field, leaf))
+            names.append(FIELD.get(leaf) or FIELD.get(field, leaf))
         return f"以下项目填写有误：{'、'.join(dict.fromkeys(names))}。"
     return problem_sentence(problem)
 

@@ -19,6 +19,7 @@ from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
 from grassroots.portal.entrypoints.web.directory import Unit, place_name
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import User, check_form
+from grassroots.portal.entrypoints.web.wording import missing_sentence
 from grassroots.portal.service.websessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -277,7 +278,7 @@ async def publish(request: Request, user: User, deps: Deps) -> Response:
             user,
             deps,
             values=values,
-            error="请填写或更正标出的项目。",
+            error=missing_sentence(bad),
             bad=bad,
             status_code=422,
         )

@@ -101,6 +101,21 @@ FIELD = {
     "appointment": "预约时间",
     "username": "用户名",
     "password": "密码",
+    "channel": "受理方式",
+    "door_to_door": "上门服务",
+    "visitor_member_id": "走访人",
+    "kind": "类别",
+    "household": "走访户",
+    "notes": "走访记录",
+    "visited_at": "走访日期",
+    "title": "标题",
+    "body": "正文",
+    "org_unit": "单位",
+    "month": "月份",
+    "text": "承诺内容",
+    "due": "完成期限",
+    "community_org_unit_id": "报到社区",
+    "address": "地址",
 }
 
 GENERIC = {
@@ -115,6 +130,12 @@ GENERIC = {
     423: "账号因多次登录失败已被暂时锁定，请稍后再试或联系管理员解锁。",
     429: "操作太频繁，请稍等一会儿再试。",
 }
+
+
+def missing_sentence(bad: list[str], labels: dict[str, str] | None = None) -> str:
+    """What to fill in or correct, each field by the name people know it by."""
+    names = "、".join(dict.fromkeys((labels or {}).get(b) or FIELD.get(b, b) for b in bad))
+    return f"请填写或更正：{names}。"
 
 
 def problem_sentence(problem: ServiceProblem) -> str:
