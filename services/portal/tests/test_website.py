@@ -139,6 +139,37 @@ async def test_the_access_token_is_renewed_and_signing_out_ends_the_session(
     assert again.status_code == 303 and again.headers["location"].startswith("/login")
 
 
+async def test_disabling_or_re_scoping_an_account_ends_its_website_session_at_once(
+    site: Portal,
+) -> None:
+    admin = await site.admin()
+    created = await site.create_account(admin, "cadre-li", "cadre", COUNTY)
+    account_id = created.json()["id"]
+    await sign_in(site, "cadre-li")
+    assert (await site.client.get("/work")).status_code == 503  # signed in; queue service down
+    disabled = await site.client.patch(
+        f"/v1/accounts/{account_id}", json={"status": "disabled"}, headers=admin
+    )
+    assert disabled.status_code == 200, disabled.text
+    gone = await site.client.get("/work")
+    assert gone.status_code == 303 and gone.headers["location"].startswith("/login")
+    async with site.service.runtime.db.read_only() as session:
+        assert (await session.execute(select(web_sessions))).all() == []
+    # Enabled again, the old cookie does not come back to life: the person signs in anew.
+    enabled = await site.client.patch(
+        f"/v1/accounts/{account_id}", json={"status": "active"}, headers=admin
+    )
+    assert enabled.status_code == 200, enabled.text
+    assert (await site.client.get("/work")).status_code == 303
+    await sign_in(site, "cadre-li")
+    assert (await site.client.get("/work")).status_code == 503
+    moved = await site.client.patch(
+        f"/v1/accounts/{account_id}", json={"org": "230321100000"}, headers=admin
+    )
+    assert moved.status_code == 200, moved.text
+    assert (await site.client.get("/work")).status_code == 303
+
+
 async def test_signed_out_staff_pages_lead_to_the_login_and_back(site: Portal) -> None:
     answer = await site.client.get("/work?tab=overdue")
     assert answer.status_code == 303

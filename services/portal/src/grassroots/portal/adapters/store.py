@@ -172,6 +172,12 @@ class SqlStore:
     async def drop_web_session(self, id_hash: str) -> None:
         await self.session.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
 
+    async def drop_account_web_sessions(self, account_id: str) -> int:
+        done = await self.session.execute(
+            delete(web_sessions).where(web_sessions.c.account_id == account_id)
+        )
+        return int(getattr(done, "rowcount", 0) or 0)
+
     async def drop_expired_web_sessions(self, now: datetime) -> int:
         done = await self.session.execute(
             delete(web_sessions).where(web_sessions.c.expires_at <= now)

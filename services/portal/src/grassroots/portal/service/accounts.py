@@ -189,8 +189,10 @@ class AccountAdmin:
                 )
                 account.status = change.status
             if role != account.role or org != account.org or account.status != "active":
-                # The next refresh must carry the new grant (or none at all).
+                # The next refresh must carry the new grant (or none at all), and the
+                # website's sessions end now: their access tokens carry the old grant.
                 await store.revoke_account_refresh(account.id, now)
+                await store.drop_account_web_sessions(account.id)
             account.role, account.org = role, org
             if change.display_name:
                 account.display_name = change.display_name

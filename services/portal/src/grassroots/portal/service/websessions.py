@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from grassroots.portal.domain.accounts import Account
 from grassroots.portal.domain.websessions import WebSession
 from grassroots.portal.service.ports import Clock, TokenSeals, UnitOfWork
 from grassroots.portal.service.signin import SignIn, TokenPair
@@ -82,9 +83,7 @@ class WebSessions:
             web = replace(web, account_id=account.id)
             await store.add_web_session(web)
             await store.drop_expired_web_sessions(now)
-        signed_in = await self._signed_in(raw, web, pair.access.access_token)
-        assert signed_in is not None  # active: the sign-in just succeeded
-        return signed_in
+        return _signed_in(raw, web, account, pair.access.access_token)
 
     async def current(self, raw: str | None, client_addr: str) -> SignedIn | None:
         """The session of a cookie value, its access token fresh; None when it has ended."""
@@ -93,8 +92,9 @@ class WebSessions:
         id_hash = digest(raw)
         async with self.uow.read() as store:
             web = await store.web_session(id_hash)
+            account = await store.account_by_id(web.account_id) if web else None
         now = self.clock()
-        if web is None or web.expired(now):
+        if web is None or web.expired(now) or account is None or account.status != "active":
             return None
         if web.needs_fresh_access(now):
             fresh = await self._refresh(id_hash, client_addr)
@@ -107,7 +107,7 @@ class WebSessions:
             async with self.uow.write() as store:
                 await store.save_web_session(web)
         access = self.seals.open(id_hash, ACCESS, web.access_token)
-        return await self._signed_in(raw, web, access)
+        return _signed_in(raw, web, account, access)
 
     async def close(self, raw: str | None) -> None:
         """Sign out: the session and its tokens are forgotten."""
@@ -146,19 +146,16 @@ class WebSessions:
             if not lock.locked():
                 self._refreshing.pop(id_hash, None)
 
-    async def _signed_in(self, raw: str, web: WebSession, access: str) -> SignedIn | None:
-        async with self.uow.read() as store:
-            account = await store.account_by_id(web.account_id)
-        if account is None or account.status != "active":
-            return None
-        return SignedIn(
-            session_id=raw,
-            account_id=account.id,
-            username=account.username,
-            display_name=account.display_name,
-            role=account.role,
-            org=account.org,
-            member_id=account.member_id,
-            access_token=access,
-            csrf_token=web.csrf_token,
-        )
+
+def _signed_in(raw: str, web: WebSession, account: Account, access: str) -> SignedIn:
+    return SignedIn(
+        session_id=raw,
+        account_id=account.id,
+        username=account.username,
+        display_name=account.display_name,
+        role=account.role,
+        org=account.org,
+        member_id=account.member_id,
+        access_token=access,
+        csrf_token=web.csrf_token,
+    )

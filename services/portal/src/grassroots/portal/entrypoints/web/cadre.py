@@ -10,15 +10,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
-from grassroots.portal.adapters.platform import ServiceDown, ServiceProblem
+from grassroots.portal.adapters.platform import ServiceProblem
 from grassroots.portal.entrypoints.web import parts
 from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
-from grassroots.portal.entrypoints.web.parts import PHOTO_TYPES
+from grassroots.portal.entrypoints.web.forms import Refused, attached_photo, attempt, read_photo
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import User, check_form
-from grassroots.portal.entrypoints.web.wording import CHANNEL, STATUS, missing_sentence
+from grassroots.portal.entrypoints.web.wording import CHANNEL, STATUS
 from grassroots.portal.service.websessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -107,28 +106,23 @@ async def intake(request: Request, user: User, deps: Deps) -> Response:
     values: dict[str, Any] = {name: parts.text(form, name) for name in names}
     values["anonymous"] = parts.checked(form, "anonymous")
     values["door_to_door"] = parts.checked(form, "door_to_door")
+    try:
+        return await _take(request, user, deps, form, values)
+    except Refused as refused:
+        return await _intake_form(request, user, deps, values=values, **refused.form())
+
+
+async def _take(
+    request: Request, user: SignedIn, deps: WebDeps, form: Any, values: dict[str, Any]
+) -> Response:
     bad = [n for n in ("area_code", "service_code", "description") if not values[n]]
     if values["channel"] not in INTAKE_CHANNELS:
         bad.append("channel")
     if not values["anonymous"]:
         bad += [n for n in ("citizen_name", "citizen_phone") if not values[n]]
-    photo = form.get("photo")
-    photo_bytes, photo_type = b"", ""
-    if isinstance(photo, UploadFile) and photo.filename:
-        photo_bytes = await photo.read(deps.max_photo_bytes + 1)
-        photo_type = photo.content_type or ""
-        if len(photo_bytes) > deps.max_photo_bytes or photo_type not in PHOTO_TYPES:
-            bad.append("photo")
+    photo = await read_photo(form, deps.max_photo_bytes, bad)
     if bad:
-        return await _intake_form(
-            request,
-            user,
-            deps,
-            values=values,
-            error=missing_sentence(bad),
-            bad=bad,
-            status_code=422,
-        )
+        raise Refused.missing(bad)
     body: dict[str, Any] = {
         "service_code": values["service_code"],
         "area_code": values["area_code"],
@@ -144,48 +138,20 @@ async def intake(request: Request, user: User, deps: Deps) -> Response:
         body["address"] = values["address"]
     if values["appointment"]:
         body["appointment"] = {"start": parts.local_instant(values["appointment"])}
-    try:
-        created = await deps.platform.call(
+    key = values["submission_id"]
+    created = await attempt(
+        deps.platform.call(
             "requests",
             "POST",
             "/v1/requests",
             token=user.access_token,
             json=body,
-            headers={"Idempotency-Key": values["submission_id"]}
-            if values["submission_id"]
-            else None,
+            headers={"Idempotency-Key": key} if key else None,
         )
-    except ServiceProblem as problem:
-        return await _intake_form(
-            request,
-            user,
-            deps,
-            values=values,
-            error=parts.sentence(problem),
-            bad=[f.split(".")[-1] for f in problem.fields],
-            status_code=parts.status_of(problem),
-        )
-    except ServiceDown:
-        return await _intake_form(
-            request,
-            user,
-            deps,
-            values=values,
-            error="系统暂时无法受理，请稍后再提交；填写的内容仍在下面。",
-            status_code=503,
-        )
-    photo_failed = False
-    if photo_bytes:
-        try:
-            await deps.platform.call(
-                "requests",
-                "POST",
-                f"/v1/requests/{created['id']}/attachments",
-                token=user.access_token,
-                files={"file": (photo.filename or "photo", photo_bytes, photo_type)},  # type: ignore[union-attr]
-            )
-        except (ServiceProblem, ServiceDown):
-            photo_failed = True
+    )
+    attached = photo is None or await attached_photo(
+        deps, f"/v1/requests/{created['id']}/attachments", photo, token=user.access_token
+    )
     county = created["area_code"][:6] + "000000"
     return render(
         request,
@@ -196,7 +162,7 @@ async def intake(request: Request, user: User, deps: Deps) -> Response:
         status_text=STATUS.get(created["status"], created["status"]),
         service_name=await deps.directory.service_name(county, created["service_code"]),
         place=await deps.directory.area_name(created["area_code"]),
-        photo_failed=photo_failed,
+        photo_failed=not attached,
     )
 
 
@@ -291,15 +257,7 @@ async def log_visit(request: Request, user: User, deps: Deps) -> Response:
     if values["found_problem"]:
         bad += [n for n in ("service_code", "description") if not values[n]]
     if bad:
-        return await _visit_form(
-            request,
-            user,
-            deps,
-            values=values,
-            error=missing_sentence(bad),
-            bad=bad,
-            status_code=422,
-        )
+        return await _visit_form(request, user, deps, values=values, **Refused.missing(bad).form())
     body: dict[str, Any] = {
         "visitor_member_id": values["visitor_member_id"],
         "kind": values["kind"],
@@ -324,15 +282,7 @@ async def log_visit(request: Request, user: User, deps: Deps) -> Response:
             "requests", "POST", "/v1/visits", token=user.access_token, json=body
         )
     except ServiceProblem as problem_:
-        return await _visit_form(
-            request,
-            user,
-            deps,
-            values=values,
-            error=parts.sentence(problem_),
-            bad=[f.split(".")[-1] for f in problem_.fields],
-            status_code=parts.status_of(problem_),
-        )
+        return await _visit_form(request, user, deps, values=values, **Refused.of(problem_).form())
     made = []
     for request_id in visit["problem_request_ids"]:
         try:
@@ -488,13 +438,7 @@ async def broadcast(request: Request, user: User, deps: Deps) -> Response:
     bad = [n for n in ("org_unit_id", "title", "body") if not values[n]]
     if bad:
         return await _broadcasts_page(
-            request,
-            user,
-            deps,
-            values=values,
-            error=missing_sentence(bad),
-            bad=bad,
-            status_code=422,
+            request, user, deps, values=values, **Refused.missing(bad).form()
         )
     try:
         await deps.platform.call(
@@ -511,13 +455,7 @@ async def broadcast(request: Request, user: User, deps: Deps) -> Response:
         )
     except ServiceProblem as problem:
         return await _broadcasts_page(
-            request,
-            user,
-            deps,
-            values=values,
-            error=parts.sentence(problem),
-            bad=problem.fields,
-            status_code=parts.status_of(problem),
+            request, user, deps, values=values, **Refused.of(problem).form()
         )
     return RedirectResponse("/cadre/broadcasts?done=broadcast", status_code=303)
 

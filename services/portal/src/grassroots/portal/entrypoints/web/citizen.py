@@ -7,16 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.datastructures import UploadFile
 
 from grassroots.portal.adapters.platform import ServiceDown, ServiceProblem
 from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
-from grassroots.portal.entrypoints.web.parts import PHOTO_TYPES
+from grassroots.portal.entrypoints.web.forms import Refused, attached_photo, attempt, read_photo
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import client_addr, same_site
 from grassroots.portal.entrypoints.web.wording import (
     RATING,
-    missing_sentence,
     problem_sentence,
     time_limit_text,
 )
@@ -147,40 +145,24 @@ async def submit(request: Request, deps: Deps) -> Response:
         )
     }
     values["anonymous"] = form.get("anonymous") in ("on", "true", "1", "yes")
+    try:
+        return await _take(request, deps, form, values)
+    except Refused as refused:
+        return await _submit_form(request, deps, values=values, **refused.form())
+
+
+async def _take(request: Request, deps: WebDeps, form: Any, values: dict[str, Any]) -> Response:
     county_area = values["area_code"][:6] + "000000" if len(values["area_code"]) == 12 else ""
     item = await _item(deps, county_area, values["service_code"])
     values["attributes"], missing = _attributes(form, item)
     bad = [name for name in ("area_code", "service_code", "description") if not values[name]]
     if not values["anonymous"]:
         bad += [name for name in ("citizen_name", "citizen_phone") if not values[name]]
-    photo = form.get("photo")
-    photo_bytes = b""
-    photo_type = ""
-    if isinstance(photo, UploadFile) and photo.filename:
-        photo_bytes = await photo.read(deps.max_photo_bytes + 1)
-        photo_type = photo.content_type or "application/octet-stream"
-        if len(photo_bytes) > deps.max_photo_bytes:
-            return await _submit_form(
-                request,
-                deps,
-                values=values,
-                error="照片太大（不超过 10 MB），请换一张。",
-                bad=["photo"],
-                status_code=413,
-            )
-        if photo_bytes and photo_type not in PHOTO_TYPES:
-            bad.append("photo")
+    photo = await read_photo(form, deps.max_photo_bytes, bad)
     bad += missing
     if bad:
         labels = {a["code"]: a["description"] for a in (item or {}).get("attributes", [])}
-        return await _submit_form(
-            request,
-            deps,
-            values=values,
-            error=missing_sentence(bad, labels),
-            bad=bad,
-            status_code=422,
-        )
+        raise Refused.missing(bad, labels)
     body: dict[str, Any] = {
         "service_code": values["service_code"],
         "area_code": values["area_code"],
@@ -197,8 +179,8 @@ async def submit(request: Request, deps: Deps) -> Response:
     if values["attributes"]:
         body["attributes"] = values["attributes"]
     headers = {"Idempotency-Key": values["submission_id"]} if values["submission_id"] else None
-    try:
-        created = await deps.platform.call(
+    created = await attempt(
+        deps.platform.call(
             "requests",
             "POST",
             "/v1/requests",
@@ -207,37 +189,15 @@ async def submit(request: Request, deps: Deps) -> Response:
             forwarded_for=client_addr(request),
             headers=headers,
         )
-    except ServiceProblem as problem:
-        return await _submit_form(
-            request,
-            deps,
-            values=values,
-            error=problem_sentence(problem),
-            bad=problem.fields,
-            status_code=problem.status if problem.status < 500 else 502,
-        )
-    except ServiceDown:
-        return await _submit_form(
-            request,
-            deps,
-            values=values,
-            error="系统暂时无法受理，请稍后再提交；您填写的内容仍在下面。",
-            status_code=503,
-        )
-    photo_failed = False
+    )
     last4 = values["citizen_phone"][-4:] if not values["anonymous"] else None
-    if photo_bytes:
-        try:
-            await deps.platform.call(
-                "requests",
-                "POST",
-                f"/v1/track/{created['tracking_code']}/attachments",
-                data={"phone_last4": last4} if last4 else {},
-                files={"file": (photo.filename or "photo", photo_bytes, photo_type)},  # type: ignore[union-attr]
-                forwarded_for=client_addr(request),
-            )
-        except (ServiceProblem, ServiceDown):
-            photo_failed = True
+    attached = photo is None or await attached_photo(
+        deps,
+        f"/v1/track/{created['tracking_code']}/attachments",
+        photo,
+        data={"phone_last4": last4} if last4 else {},
+        forwarded_for=client_addr(request),
+    )
     return render(
         request,
         "submitted.html",
@@ -247,7 +207,7 @@ async def submit(request: Request, deps: Deps) -> Response:
             created["area_code"][:6] + "000000", created["service_code"]
         ),
         place=await deps.directory.area_name(created["area_code"]),
-        photo_failed=photo_failed,
+        photo_failed=not attached,
         last4=last4 or "",
     )
 

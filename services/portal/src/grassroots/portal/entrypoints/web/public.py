@@ -17,9 +17,9 @@ from grassroots.portal.adapters.platform import ServiceProblem
 from grassroots.portal.entrypoints.web import parts
 from grassroots.portal.entrypoints.web.deps import Deps, WebDeps
 from grassroots.portal.entrypoints.web.directory import Unit, place_name
+from grassroots.portal.entrypoints.web.forms import Refused
 from grassroots.portal.entrypoints.web.rendering import render
 from grassroots.portal.entrypoints.web.security import User, check_form
-from grassroots.portal.entrypoints.web.wording import missing_sentence
 from grassroots.portal.service.websessions import SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -274,27 +274,13 @@ async def publish(request: Request, user: User, deps: Deps) -> Response:
         bad.append("kind")
     if bad:
         return await _publish_form(
-            request,
-            user,
-            deps,
-            values=values,
-            error=missing_sentence(bad),
-            bad=bad,
-            status_code=422,
+            request, user, deps, values=values, **Refused.missing(bad).form()
         )
     try:
         created = await deps.platform.call(
             "notifications", "POST", "/v1/publications", token=user.access_token, json=values
         )
     except ServiceProblem as problem:
-        return await _publish_form(
-            request,
-            user,
-            deps,
-            values=values,
-            error=parts.sentence(problem),
-            bad=problem.fields,
-            status_code=parts.status_of(problem),
-        )
+        return await _publish_form(request, user, deps, values=values, **Refused.of(problem).form())
     target = {"document": "/documents", "story": "/stories"}.get(created["kind"], "/board")
     return RedirectResponse(f"{target}?area={created['area_code']}&done=published", status_code=303)

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from fastapi import Request
@@ -26,6 +27,12 @@ HERE = Path(__file__).parent
 LANGUAGES = ("zh", "en")
 LANG_COOKIE = "gr_lang"
 BABEL_LOCALE = {"zh": "zh_CN", "en": "en_GB"}
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    """Babel's locale of a language, parsed once (parsing it costs more than formatting)."""
+    return Locale.parse(BABEL_LOCALE[lang])
 
 
 class _Catalogue(gettext.NullTranslations):
@@ -79,7 +86,7 @@ def local_datetime(moment: datetime | str | None, lang: str = "zh") -> str:
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     local = as_utc(value).astimezone(zone())
     pattern = "y年M月d日 HH:mm" if lang == "zh" else "d MMM y, HH:mm"
-    return format_datetime(local, pattern, locale=BABEL_LOCALE[lang])
+    return format_datetime(local, pattern, locale=_locale(lang))
 
 
 def local_day(moment: date | datetime | str | None, lang: str = "zh") -> str:
@@ -90,7 +97,7 @@ def local_day(moment: date | datetime | str | None, lang: str = "zh") -> str:
     value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     if isinstance(value, datetime):
         value = as_utc(value).astimezone(zone()).date()
-    return format_date(value, "long", locale=BABEL_LOCALE[lang])
+    return format_date(value, "long", locale=_locale(lang))
 
 
 def _environment(lang: str) -> Environment:
@@ -101,8 +108,13 @@ def _environment(lang: str) -> Environment:
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no file checks on every page.
+        auto_reload=False,
     )
     env.install_gettext_translations(catalogue(lang), newstyle=True)  # type: ignore[attr-defined]
+    # A word chosen by the code (a status, a channel) in the page's language; cheaper than
+    # `_()` in a loop, which formats its result as markup.
+    env.filters["tr"] = catalogue(lang).gettext
     env.filters["when"] = lambda m: local_datetime(m, lang)
     env.filters["day"] = lambda m: local_day(m, lang)
     env.globals["lang"] = lang
