@@ -176,7 +176,8 @@ class _Space:
         return sorted(w for w in doc.words if w in self.idf)
 
     def vector(self, doc: TopicRequest) -> Vector:
-        vec = {w: self.idf[w] for w in doc.words if w in self.idf}
+        idf = self.idf
+        vec = {w: idf[w] for w in doc.words if w in idf}
         if not vec:
             return {}
         weight = self.rules.feature_weight * max(vec.values())
@@ -281,10 +282,12 @@ def find_topics(
         found.append((topic, centroid))
     found.sort(key=lambda tc: (-tc[0].size, tc[0].id))
     found = found[: rules.max_topics]
+    # A request of an earlier month that shares no word with any topic cannot reach one:
+    # only the others are weighed (most of a month is about something else).
+    topic_words = {k for _, c in found for k in c if ":" not in k}
     for earlier_month, earlier_docs in sorted((earlier or {}).items()):
-        counts = _assign(
-            [space.vector(d) for d in earlier_docs], [c for _, c in found], rules.threshold
-        )
+        near = [space.vector(d) for d in earlier_docs if not topic_words.isdisjoint(d.words)]
+        counts = _assign(near, [c for _, c in found], rules.threshold)
         for index, (topic, _) in enumerate(found):
             topic.trend.append({"period": earlier_month, "size": len(counts.get(index, []))})
     return [topic for topic, _ in found]
