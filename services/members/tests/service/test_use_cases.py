@@ -19,7 +19,7 @@ from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.kit.sealing import KeyRing
 from grassroots.members.service import keys, org_units, registry, shared, transfers, vocabulary
 from grassroots.members.service.commands import AliasIn, DecisionIn, OrgUnitIn
-from grassroots.members.service.shared import Deps
+from grassroots.members.service.deps import Deps
 
 COUNTY = "230321000000"
 TOWN = "230321100000"

@@ -16,7 +16,7 @@ from grassroots.members.adapters.resealing import SEALED_COLUMNS
 from grassroots.members.config import MembersSettings
 from grassroots.members.entrypoints.http import api_router
 from grassroots.members.entrypoints.loops import background_loops
-from grassroots.members.service.shared import Deps
+from grassroots.members.service.deps import Deps
 
 
 def key_ring(settings: MembersSettings) -> KeyRing:

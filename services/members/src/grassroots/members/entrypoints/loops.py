@@ -16,8 +16,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from grassroots.kit.app import Runtime
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.gauges import refresh_gauges
-from grassroots.members.service.shared import Deps
 from grassroots.members.service.sweeper import expire_overdue_letters
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ from grassroots.members.service.commands import (
     LostContactIn,
     PostIn,
 )
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.registry import (
     load_member,
     member_view,
@@ -35,7 +36,7 @@ from grassroots.members.service.registry import (
     require_reader,
     save_member,
 )
-from grassroots.members.service.shared import Deps, load_unit, member_updated
+from grassroots.members.service.shared import load_unit, member_updated
 
 
 async def flow_out(

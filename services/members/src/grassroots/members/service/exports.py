@@ -12,7 +12,8 @@ from grassroots.kit.spreadsheets import CsvWriter, XlsxWriter, csv_bytes, xlsx_b
 from grassroots.members.adapters import members as member_repo
 from grassroots.members.adapters import units as unit_repo
 from grassroots.members.domain import columns as cols
-from grassroots.members.service.shared import Deps, load_unit
+from grassroots.members.service.deps import Deps
+from grassroots.members.service.shared import load_unit
 
 EXPORT_FIELDS = (
     "id",

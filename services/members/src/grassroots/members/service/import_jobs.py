@@ -16,8 +16,8 @@ from grassroots.kit.db import AsyncSession, Database
 from grassroots.kit.problems import NotFound, ProblemError
 from grassroots.members.adapters import import_jobs as repo
 from grassroots.members.domain.import_report import ImportResult
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.imports import import_members
-from grassroots.members.service.shared import Deps
 
 log = logging.getLogger(__name__)
 

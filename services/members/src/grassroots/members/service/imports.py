@@ -33,6 +33,7 @@ from grassroots.members.domain.import_report import (
     RowError,
 )
 from grassroots.members.service.commands import MemberIn, MemberPatch
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.registry import (
     aliases_for,
     county_of,
@@ -42,7 +43,6 @@ from grassroots.members.service.registry import (
     registration_events,
     update_member,
 )
-from grassroots.members.service.shared import Deps
 
 REQUIRED_FIELDS = ("name", "id_number", "org_unit_id", "stage")
 CHUNK = 1000

@@ -7,7 +7,7 @@ from typing import Any
 from grassroots.kit.auth import Principal
 from grassroots.kit.db import Database
 from grassroots.members.adapters.resealing import SEALED_TABLES, reseal_rows
-from grassroots.members.service.shared import Deps
+from grassroots.members.service.deps import Deps
 
 
 async def reencrypt_personal_data(db: Database, deps: Deps, principal: Principal) -> dict[str, Any]:

@@ -13,13 +13,14 @@ from grassroots.kit.problems import Conflict
 from grassroots.members.adapters.events import PendingEvent, record_events
 from grassroots.members.domain import lifecycle
 from grassroots.members.service.commands import ExitIn, StageChangeIn
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.registry import (
     load_member,
     member_view,
     require_active_member,
     save_member,
 )
-from grassroots.members.service.shared import Deps, member_updated
+from grassroots.members.service.shared import member_updated
 
 
 def _state(row: Any) -> lifecycle.Lifecycle:

@@ -20,9 +20,9 @@ from grassroots.members.domain.import_report import (
     RowError,
 )
 from grassroots.members.service.commands import OrgUnitIn
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.org_units import create_org_unit
 from grassroots.members.service.registry import pydantic_errors
-from grassroots.members.service.shared import Deps
 
 _AREA = re.compile(r"^\d{12}$")
 MAX_ROWS = 50_000

@@ -15,7 +15,7 @@ from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.members.adapters import units as repo
 from grassroots.members.domain.org import PlacementError, UnitPlacement, check_placement
 from grassroots.members.service.commands import OrgUnitIn, OrgUnitPatch, StationIn
-from grassroots.members.service.shared import Deps
+from grassroots.members.service.deps import Deps
 
 
 def unit_view(row: Any) -> dict[str, Any]:

@@ -30,8 +30,8 @@ from grassroots.members.domain.identity import (
 from grassroots.members.domain.lifecycle import PROBATION_MONTHS, add_months
 from grassroots.members.domain.skills import base_aliases, check_duties, normalise_skills
 from grassroots.members.service.commands import MemberIn, MemberPatch, RevealIn
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.shared import (
-    Deps,
     contact_erased,
     contact_upserted,
     invalid,

@@ -1,28 +1,16 @@
-"""What every use case of the service needs: dependencies, unit look-ups, event helpers."""
+"""What many use cases share: the 422 of several fields, unit look-ups, event builders."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from grassroots.contracts.events.members import MemberUpdated
 from grassroots.contracts.events.notify import ContactErased, ContactUpserted
 from grassroots.kit.clock import utcnow
 from grassroots.kit.db import AsyncSession
-from grassroots.kit.outbox import Outbox
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
-from grassroots.kit.sealing import KeyRing
 from grassroots.members.adapters import units
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What the use cases are given by the composition root."""
-
-    outbox: Outbox
-    cipher: KeyRing
-    deployment_prefix: str = ""
 
 
 def invalid(errors: Sequence[dict[str, str]]) -> ProblemError:

@@ -10,7 +10,8 @@ from grassroots.kit.auth import Principal
 from grassroots.kit.db import AsyncSession
 from grassroots.members.adapters import statistics
 from grassroots.members.domain.structure import Cell, band_cutoffs, summarise
-from grassroots.members.service.shared import Deps, load_unit
+from grassroots.members.service.deps import Deps
+from grassroots.members.service.shared import load_unit
 
 
 async def structure(

@@ -17,7 +17,7 @@ from grassroots.kit.auth import Principal
 from grassroots.kit.problems import ProblemError
 from grassroots.members.adapters import transfers as repo
 from grassroots.members.service.commands import DecisionIn
-from grassroots.members.service.shared import Deps
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.transfers import decide_transfer
 
 log = logging.getLogger(__name__)

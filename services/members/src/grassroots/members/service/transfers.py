@@ -18,8 +18,9 @@ from grassroots.members.adapters import transfers as repo
 from grassroots.members.adapters.events import PendingEvent, record_events
 from grassroots.members.domain import transfer as machine
 from grassroots.members.service.commands import DecisionIn, TransferIn
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.registry import plain_phone, require_active_member, save_member
-from grassroots.members.service.shared import Deps, contact_upserted, load_unit
+from grassroots.members.service.shared import contact_upserted, load_unit
 
 
 def _letter(row: Any) -> machine.TransferLetter:

@@ -12,7 +12,8 @@ from grassroots.members.adapters import members as repo
 from grassroots.members.adapters import statistics
 from grassroots.members.domain.skills import clean_tag
 from grassroots.members.service.commands import AliasIn
-from grassroots.members.service.shared import Deps, load_unit
+from grassroots.members.service.deps import Deps
+from grassroots.members.service.shared import load_unit
 
 
 async def put_alias(

@@ -13,7 +13,7 @@ from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.db import Database, ReadSession, Session, database_of
 from grassroots.kit.paging import Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid
-from grassroots.members.service.shared import Deps
+from grassroots.members.service.deps import Deps
 
 __all__ = [
     "AppDatabase",
