@@ -1,10 +1,8 @@
-"""Composition root of the members service."""
+"""Composition root of the members service: settings -> Runtime -> Deps -> routes, loops."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,13 +12,11 @@ from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.resealing import SealedColumn
 from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
-from grassroots.members.adapters.orm import floating_spells, members
+from grassroots.members.adapters.resealing import SEALED_COLUMNS
 from grassroots.members.config import MembersSettings
-from grassroots.members.entrypoints.http import router
-from grassroots.members.entrypoints.members_http import router as members_router
-from grassroots.members.service.gauges import refresh_gauges_lifespan
-from grassroots.members.service.shared import Deps
-from grassroots.members.service.sweeper import run_sweeper
+from grassroots.members.entrypoints.http import api_router
+from grassroots.members.entrypoints.loops import background_loops
+from grassroots.members.service.deps import Deps
 
 
 def key_ring(settings: MembersSettings) -> KeyRing:
@@ -35,11 +31,14 @@ def key_ring(settings: MembersSettings) -> KeyRing:
 def sealed_columns(settings: ServiceSettings) -> tuple[KeyRing, Sequence[SealedColumn]]:
     """The key ring and every column it seals."""
     assert isinstance(settings, MembersSettings)
-    return key_ring(settings), [
-        SealedColumn(members, "id_number_enc", "id_number"),
-        SealedColumn(members, "phone_enc", "phone"),
-        SealedColumn(floating_spells, "destination_enc", "destination"),
-    ]
+    return key_ring(settings), SEALED_COLUMNS
+
+
+def build_deps(settings: MembersSettings, runtime: Runtime) -> Deps:
+    """What every use case is given, from the settings and the runtime."""
+    return Deps(
+        outbox=runtime.outbox, cipher=key_ring(settings), deployment_prefix=settings.area_prefix
+    )
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -47,24 +46,17 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or MembersSettings()
     assert isinstance(settings, MembersSettings)
     runtime = Runtime(settings)
-    cipher = key_ring(settings)
-    deps = Deps(outbox=runtime.outbox, cipher=cipher, deployment_prefix=settings.area_prefix)
-    gauges = refresh_gauges_lifespan(settings.members_stats_refresh_seconds)
-
-    @asynccontextmanager
-    async def background(runtime: Runtime) -> AsyncIterator[None]:
-        async with gauges(runtime):
-            if settings.members_sweep_seconds > 0:
-                sweeper = run_sweeper(runtime, deps, settings.members_sweep_seconds)
-                runtime.add_task(asyncio.create_task(sweeper, name="members-sweeper"))
-            yield
-
+    deps = build_deps(settings, runtime)
     app = create_app(
         runtime,
-        [router, members_router],
+        [api_router()],
         title="Grassroots members",
         description="Organisation tree and member registry.",
-        extra_lifespan=background,
+        extra_lifespan=background_loops(
+            deps,
+            gauges_seconds=settings.members_stats_refresh_seconds,
+            sweep_seconds=settings.members_sweep_seconds,
+        ),
     )
     app.state.deps = deps
     return app

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-
 from grassroots.kit.auth import Principal
 from grassroots.kit.db import Database
 from grassroots.kit.spreadsheets import CsvWriter, XlsxWriter, csv_bytes, xlsx_bytes
-from grassroots.members.adapters.orm import members, org_units
+from grassroots.members.adapters import members as member_repo
+from grassroots.members.adapters import units as unit_repo
 from grassroots.members.domain import columns as cols
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.shared import load_unit
 
 EXPORT_FIELDS = (
@@ -127,25 +127,11 @@ async def export_rows(
     async with db.read_only() as session:
         unit = await load_unit(session, org_unit_id, field="org_unit")
         principal.require_area(unit.area_code)
-        named = await session.execute(
-            select(org_units.c.id, org_units.c.name).where(
-                org_units.c.area_code.startswith(principal.area_prefix)
-            )
-        )
-        unit_names = {r.id: r.name for r in named}
-    subtree = select(org_units.c.id).where(org_units.c.path.startswith(unit.path))
+        unit_names = await unit_repo.unit_names_under(session, principal.area_prefix)
     after = ""
     while True:
         async with db.read_only() as session:
-            rows = (
-                await session.execute(
-                    select(members)
-                    .where(members.c.org_unit_id.in_(subtree), members.c.id > after)
-                    .where(members.c.status != "erased")
-                    .order_by(members.c.id)
-                    .limit(PAGE)
-                )
-            ).all()
+            rows = await member_repo.subtree_members_after(session, unit.path, after, PAGE)
         if not rows:
             return
         for row in rows:
@@ -175,6 +161,25 @@ async def export_xlsx(db: Database, principal: Principal, org_unit_id: str, lang
     async for values in export_rows(db, principal, org_unit_id, lang):
         writer.append(values)
     return writer.finish()
+
+
+async def export_members(
+    db: Database, deps: Deps, principal: Principal, org_unit_id: str, file_format: str, lang: str
+) -> bytes | AsyncIterator[bytes]:
+    """A subtree's members, masked: an XLSX workbook, or CSV chunks to stream.
+
+    The checks run before anything is streamed, so a refusal is an ordinary problem answer.
+    """
+    await check_export(db, principal, org_unit_id)
+    if file_format == "xlsx":
+        return await export_xlsx(db, principal, org_unit_id, lang)
+    return export_csv(db, principal, org_unit_id, lang)
+
+
+def import_template(principal: Principal, file_format: str) -> bytes:
+    """The import template, for any reader."""
+    principal.require_role("viewer")
+    return template(file_format)
 
 
 def template(file_format: str) -> bytes:

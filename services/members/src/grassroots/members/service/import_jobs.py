@@ -2,53 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import IO, Any
 
-from pydantic import BaseModel, field_validator
-from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from grassroots.kit.auth import Principal
-from grassroots.kit.clock import as_utc, utcnow
-from grassroots.kit.db import Database
+from grassroots.kit.clock import utcnow
+from grassroots.kit.db import AsyncSession, Database
 from grassroots.kit.problems import NotFound, ProblemError
-from grassroots.members.adapters.orm import import_jobs
-from grassroots.members.service.imports import ImportResult, import_members
-from grassroots.members.service.shared import Deps
+from grassroots.members.adapters import import_jobs as repo
+from grassroots.members.domain.import_report import ImportResult
+from grassroots.members.service.deps import Deps
+from grassroots.members.service.imports import import_members
 
 log = logging.getLogger(__name__)
 
 
-class ImportJobOut(BaseModel):
-    """An import job: counts so far, and the whole report once it is done."""
-
-    id: str
-    status: str
-    dry_run: bool
-    filename: str
-    rows_read: int
-    accepted: int
-    rejected: int
-    result: ImportResult | None = None
-    error: str | None = None
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None = None
-
-    @field_validator("created_at", "updated_at", "finished_at")
-    @classmethod
-    def _aware(cls, moment: datetime | None) -> datetime | None:
-        # SQLite hands timestamps back without their offset.
-        return as_utc(moment) if moment is not None else None
-
-
 async def start_import_job(
+    db: Database,
+    deps: Deps,
+    principal: Principal,
+    filename: str,
+    upload: IO[bytes],
+    *,
+    dry_run: bool,
+    sheet: str | None,
+    run_in_background: Callable[[asyncio.Task[Any]], None],
+) -> dict[str, Any]:
+    """Spool the upload, record the job, and start importing it in the background."""
+    path = await asyncio.to_thread(repo.spool, upload)
+    job = await _record_job(db, principal, filename, dry_run=dry_run)
+    work = run_import_job(
+        db, deps, principal, job["id"], path, filename, dry_run=dry_run, sheet=sheet
+    )
+    run_in_background(asyncio.create_task(work, name=f"import-{job['id']}"))
+    return job
+
+
+async def _record_job(
     db: Database, principal: Principal, filename: str, *, dry_run: bool
-) -> ImportJobOut:
+) -> dict[str, Any]:
     """Record a job about to run (the caller starts `run_import_job`)."""
     principal.require_role("org_admin")
     now = utcnow()
@@ -70,8 +67,8 @@ async def start_import_job(
         "finished_at": None,
     }
     async with db.transaction() as session:
-        await session.execute(insert(import_jobs).values(**values))
-    return ImportJobOut.model_validate(values)
+        await repo.add_job(session, values)
+    return values
 
 
 async def run_import_job(
@@ -89,15 +86,14 @@ async def run_import_job(
 
     async def progress(session: AsyncSession, result: ImportResult) -> None:
         # In the slice's own transaction: the counts move exactly when its rows commit.
-        await session.execute(
-            update(import_jobs)
-            .where(import_jobs.c.id == job_id)
-            .values(
-                rows_read=result.rows_read,
-                accepted=result.created + result.updated,
-                rejected=len(result.rejected),
-                updated_at=utcnow(),
-            )
+        await repo.set_job(
+            session,
+            job_id,
+            {
+                "rows_read": result.rows_read,
+                "accepted": result.created + result.updated,
+                "rejected": len(result.rejected),
+            },
         )
 
     try:
@@ -135,18 +131,15 @@ async def run_import_job(
 
 async def _set(db: Database, job_id: str, **values: Any) -> None:
     async with db.transaction() as session:
-        await session.execute(
-            update(import_jobs)
-            .where(import_jobs.c.id == job_id)
-            .values(**values, updated_at=utcnow())
-        )
+        await repo.set_job(session, job_id, values)
 
 
-async def get_import_job(db: Database, principal: Principal, job_id: str) -> ImportJobOut:
+async def get_import_job(
+    session: AsyncSession, deps: Deps, principal: Principal, job_id: str
+) -> dict[str, Any]:
     """A job of the caller's scope."""
     principal.require_role("org_admin")
-    async with db.read_only() as session:
-        row = (await session.execute(select(import_jobs).where(import_jobs.c.id == job_id))).first()
-    if row is None or not principal.covers(row.org):
+    row = await repo.job(session, job_id)
+    if row is None or not principal.covers(row["org"]):
         raise NotFound(f"no import job {job_id}")
-    return ImportJobOut.model_validate(dict(row._mapping))
+    return row

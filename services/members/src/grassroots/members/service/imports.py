@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from itertools import islice
 from typing import IO, Any
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import ValidationError
 from uuid6 import uuid7
 
 from grassroots.kit import clock
 from grassroots.kit.auth import Principal
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Invalid, ProblemError
 from grassroots.kit.sealing import KeyRing
 from grassroots.kit.spreadsheets import Table, cell_text, parse_date, read_table
 from grassroots.members import metrics
-from grassroots.members.adapters.bulk_insert import insert_rows
-from grassroots.members.adapters.orm import member_skills, members, org_units
+from grassroots.members.adapters import members as member_repo
+from grassroots.members.adapters import units as unit_repo
+from grassroots.members.adapters.events import PendingEvent, record_events
 from grassroots.members.domain import columns as cols
 from grassroots.members.domain.identity import normalise_phone
+from grassroots.members.domain.import_report import (
+    AcceptedRow,
+    ImportRejection,
+    ImportResult,
+    RowError,
+)
+from grassroots.members.service.commands import MemberIn, MemberPatch
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.registry import (
-    MemberIn,
-    MemberPatch,
     aliases_for,
     county_of,
     member_row,
@@ -37,7 +43,6 @@ from grassroots.members.service.registry import (
     registration_events,
     update_member,
 )
-from grassroots.members.service.shared import Deps, PendingEvent, record_events
 
 REQUIRED_FIELDS = ("name", "id_number", "org_unit_id", "stage")
 CHUNK = 1000
@@ -49,46 +54,6 @@ PREVIEW_ROWS = 100
 EDITABLE = tuple(MemberPatch.model_fields)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _AREA = re.compile(r"^\d{12}$")
-
-
-class RowError(BaseModel):
-    """What is wrong in one cell: the field, the column as the file called it, and why."""
-
-    field: str
-    column: str
-    message: str
-    message_zh: str
-
-
-class ImportRejection(BaseModel):
-    """A rejected row: its 1-based data row number and what was wrong."""
-
-    row: int
-    errors: list[RowError]
-
-
-class AcceptedRow(BaseModel):
-    """An accepted row and what was understood of it (personal data left out)."""
-
-    row: int
-    member_id: str
-    action: str
-    values: dict[str, Any]
-
-
-class ImportResult(BaseModel):
-    """Answer of `POST /v1/members/import` (the same with `dry_run=true`, nothing written)."""
-
-    dry_run: bool = False
-    rows_read: int = 0
-    accepted: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[ImportRejection] = []
-    columns: dict[str, str] = {}
-    ignored_columns: list[str] = []
-    preview: list[AcceptedRow] = []
 
 
 @dataclass
@@ -214,11 +179,7 @@ async def load_units(session: AsyncSession, principal: Principal, deployment: st
     prefix = principal.area_prefix
     if len(deployment) > len(prefix):
         prefix = deployment
-    rows = await session.execute(
-        select(org_units.c.id, org_units.c.area_code, org_units.c.name).where(
-            org_units.c.area_code.startswith(prefix)
-        )
-    )
+    rows = await unit_repo.units_under(session, prefix)
     index = UnitIndex()
     for row in rows:
         index.by_id[row.id] = row.area_code
@@ -307,6 +268,27 @@ async def import_members(
         metrics.IMPORT_ROWS.labels("accepted").inc(result.accepted)
         metrics.IMPORT_ROWS.labels("rejected").inc(len(result.rejected))
     return result
+
+
+async def import_upload(
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    filename: str,
+    stream: IO[bytes],
+    *,
+    dry_run: bool = False,
+    sheet: str | None = None,
+) -> ImportResult:
+    """Import an upload in the caller's one transaction: good rows commit with it."""
+
+    @asynccontextmanager
+    async def same_transaction() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    return await import_members(
+        same_transaction, deps, principal, filename, stream, dry_run=dry_run, sheet=sheet
+    )
 
 
 def _non_blank(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
@@ -462,8 +444,7 @@ async def _take_new(
         skills.extend({"member_id": row["id"], "skill": s} for s in row["skills"])
     if outcome.result.dry_run:
         return
-    await insert_rows(session, members, rows)
-    await insert_rows(session, member_skills, skills)
+    await member_repo.add_members_in_bulk(session, rows, skills)
     await record_events(session, deps.outbox, events, principal.sub)
 
 
@@ -481,9 +462,7 @@ async def _take_edits(
     ids = [member_id for _, member_id, _ in edits if _UUID.match(member_id)]
     current = {}
     for start in range(0, len(ids), CHUNK):
-        found = await session.execute(
-            select(members).where(members.c.id.in_(ids[start : start + CHUNK]))
-        )
+        found = await member_repo.members_by_id(session, ids[start : start + CHUNK])
         current.update({r.id: r for r in found})
     for number, member_id, values in edits:
         row = current.get(member_id)
@@ -570,28 +549,7 @@ def _edit_of(
 
 async def _registered(session: AsyncSession, hashes: list[str]) -> set[str]:
     """Which of these ID-number hashes are already registered."""
-    taken: set[str] = set()
-    if not hashes:
-        return taken
-    if session.get_bind().dialect.name == "postgresql":
-        # One probe of the unique index per hash: the members table grows inside this very
-        # transaction, where the planner's statistics cannot see it, and a hash join or a
-        # sequential scan over it would make a large import quadratic.
-        found = await session.execute(
-            text(
-                "SELECT h FROM unnest(CAST(:hashes AS text[])) AS h "
-                "WHERE EXISTS (SELECT 1 FROM members m WHERE m.id_number_hash = h)"
-            ),
-            {"hashes": hashes},
-        )
-        taken.update(found.scalars())
-        return taken
-    for start in range(0, len(hashes), CHUNK):
-        query = select(members.c.id_number_hash).where(
-            members.c.id_number_hash.in_(hashes[start : start + CHUNK])
-        )
-        taken.update((await session.execute(query)).scalars())
-    return taken
+    return await member_repo.registered_hashes(session, hashes, CHUNK)
 
 
 @lru_cache(maxsize=4)

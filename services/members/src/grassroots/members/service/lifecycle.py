@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
 from grassroots.contracts.events.members import MemberExited
 from grassroots.kit import clock
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Conflict
+from grassroots.members.adapters.events import PendingEvent, record_events
 from grassroots.members.domain import lifecycle
+from grassroots.members.service.commands import ExitIn, StageChangeIn
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.registry import (
-    MemberOut,
     load_member,
-    member_out,
+    member_view,
     require_active_member,
     save_member,
 )
-from grassroots.members.service.shared import Deps, PendingEvent, member_updated, record_events
-
-
-class StageChangeIn(BaseModel):
-    """Body of `POST /v1/members/{id}/stage`: advance to the next stage, or extend probation."""
-
-    action: Literal["advance", "extend_probation"] = "advance"
-    to: lifecycle.Stage | None = None
-    on: date | None = None
-    months: int | None = Field(default=None, ge=1, le=12)
-
-
-class ExitIn(BaseModel):
-    """Body of `POST /v1/members/{id}/exit`."""
-
-    reason: lifecycle.ExitReason
-    on: date | None = None
-    note: str | None = Field(default=None, max_length=500)
+from grassroots.members.service.shared import member_updated
 
 
 def _state(row: Any) -> lifecycle.Lifecycle:
@@ -53,7 +35,7 @@ def _state(row: Any) -> lifecycle.Lifecycle:
 
 async def change_stage(
     session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: StageChangeIn
-) -> MemberOut:
+) -> dict[str, Any]:
     """Advance a member one stage (minimum durations enforced) or extend a probation once."""
     row, area = await require_active_member(session, principal, member_id, "org_admin")
     today = clock.today()
@@ -84,12 +66,12 @@ async def change_stage(
     await record_events(
         session, deps.outbox, [PendingEvent(member_updated(new), area, member_id)], principal.sub
     )
-    return member_out(new)
+    return member_view(new)
 
 
 async def exit_member(
     session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: ExitIn
-) -> MemberOut:
+) -> dict[str, Any]:
     """Close a member's record with a reason; a second exit is 409."""
     principal.require_role("org_admin")
     row, area = await load_member(session, member_id, for_update=True)
@@ -117,4 +99,4 @@ async def exit_member(
     await record_events(
         session, deps.outbox, [PendingEvent(exited, area, member_id)], principal.sub
     )
-    return member_out(new)
+    return member_view(new)

@@ -5,42 +5,27 @@ from __future__ import annotations
 import re
 from typing import IO, Any
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import ValidationError
 
 from grassroots.kit.auth import Principal
-from grassroots.kit.outbox import Outbox
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Invalid, ProblemError
 from grassroots.kit.spreadsheets import cell_text, read_table
-from grassroots.members.adapters.orm import org_units
+from grassroots.members.adapters import units as repo
 from grassroots.members.domain import org_columns as cols
-from grassroots.members.service.imports import ImportRejection, RowError
-from grassroots.members.service.org_units import OrgUnitIn, create_org_unit
+from grassroots.members.domain.import_report import (
+    CreatedUnit,
+    ImportRejection,
+    OrgImportResult,
+    RowError,
+)
+from grassroots.members.service.commands import OrgUnitIn
+from grassroots.members.service.deps import Deps
+from grassroots.members.service.org_units import create_org_unit
 from grassroots.members.service.registry import pydantic_errors
 
 _AREA = re.compile(r"^\d{12}$")
 MAX_ROWS = 50_000
-
-
-class CreatedUnit(BaseModel):
-    """A unit the import created."""
-
-    row: int
-    id: str
-    name: str
-    area_code: str
-    parent_id: str | None
-
-
-class OrgImportResult(BaseModel):
-    """Answer of `POST /v1/org-units/import`."""
-
-    dry_run: bool
-    rows_read: int
-    created: int
-    rejected: list[ImportRejection]
-    units: list[CreatedUnit]
 
 
 class _DryRunDone(Exception):
@@ -49,13 +34,12 @@ class _DryRunDone(Exception):
 
 async def import_org_units(
     session: AsyncSession,
-    outbox: Outbox,
+    deps: Deps,
     principal: Principal,
     filename: str,
     stream: IO[bytes],
     *,
     dry_run: bool = False,
-    deployment_prefix: str = "",
 ) -> OrgImportResult:
     """Create every unit of the file whose parent is known or created earlier in the file."""
     principal.require_role("org_admin")
@@ -116,9 +100,7 @@ async def import_org_units(
                 if why is not None:
                     waiting.append((row, values))
                     continue
-                outcome = await _create(
-                    session, outbox, principal, values, parent_id, deployment_prefix
-                )
+                outcome = await _create(session, deps, principal, values, parent_id)
                 if isinstance(outcome, list):
                     rejected.append(
                         ImportRejection(row=row, errors=[error(f, m) for f, m in outcome])
@@ -163,11 +145,7 @@ def _parent(
 
 
 async def _existing(session: AsyncSession, principal: Principal) -> dict[str, list[str]]:
-    rows = await session.execute(
-        select(org_units.c.id, org_units.c.name, org_units.c.area_code).where(
-            org_units.c.area_code.startswith(principal.area_prefix)
-        )
-    )
+    rows = await repo.units_under(session, principal.area_prefix)
     refs: dict[str, list[str]] = {}
     for row in rows:
         refs.setdefault(row.id, []).append(row.id)
@@ -178,11 +156,10 @@ async def _existing(session: AsyncSession, principal: Principal) -> dict[str, li
 
 async def _create(
     session: AsyncSession,
-    outbox: Outbox,
+    deps: Deps,
     principal: Principal,
     values: dict[str, str],
     parent_id: str | None,
-    deployment_prefix: str,
 ) -> dict[str, Any] | list[tuple[str, str]]:
     body_values = {k: v for k, v in values.items() if k != "parent" and v}
     try:
@@ -191,12 +168,15 @@ async def _create(
         return [(e["field"], e["message"]) for e in pydantic_errors(exc)]
     try:
         async with session.begin_nested():
-            unit = await create_org_unit(
-                session, outbox, principal, body, deployment_prefix=deployment_prefix
-            )
+            unit = await create_org_unit(session, deps, principal, body)
     except ProblemError as exc:
         problems = exc.errors or [{"field": "name", "message": exc.detail}]
         return [
             (str(p["field"]).replace("parent_id", "parent"), str(p["message"])) for p in problems
         ]
-    return {"id": unit.id, "name": unit.name, "area_code": unit.area_code, "parent_id": parent_id}
+    return {
+        "id": unit["id"],
+        "name": unit["name"],
+        "area_code": unit["area_code"],
+        "parent_id": parent_id,
+    }

@@ -2,76 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import func, insert, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from grassroots.contracts.area import AreaCode, Tier
-from grassroots.contracts.events.members import (
-    OrgDomain,
-    OrgKind,
-    OrgTier,
-    OrgUnitCreated,
-    OrgUnitUpdated,
-)
+from grassroots.contracts.area import Tier
+from grassroots.contracts.events.members import OrgUnitCreated, OrgUnitUpdated
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
-from grassroots.kit.outbox import Outbox
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
-from grassroots.members.adapters.orm import org_unit_history, org_units, stations
+from grassroots.members.adapters import units as repo
 from grassroots.members.domain.org import PlacementError, UnitPlacement, check_placement
+from grassroots.members.service.commands import OrgUnitIn, OrgUnitPatch, StationIn
+from grassroots.members.service.deps import Deps
 
 
-class OrgUnitIn(BaseModel):
-    """Body of `POST /v1/org-units`."""
-
-    name: str = Field(min_length=1, max_length=200)
-    area_code: AreaCode
-    tier: OrgTier
-    kind: OrgKind
-    domain: OrgDomain
-    parent_id: str | None = Field(default=None, max_length=36)
+def unit_view(row: Any) -> dict[str, Any]:
+    """The answer for a unit row."""
+    return dict(row._mapping)
 
 
-class OrgUnitOut(BaseModel):
-    """An organisation unit as answered."""
-
-    id: str
-    name: str
-    area_code: str
-    tier: str
-    kind: str
-    domain: str
-    parent_id: str | None
-    version: int
-
-
-def _out(row: Any) -> OrgUnitOut:
-    return OrgUnitOut.model_validate(dict(row._mapping))
+async def _unit_in_scope(session: AsyncSession, principal: Principal, unit_id: str) -> Any:
+    row = await repo.unit(session, unit_id)
+    if row is None:
+        raise NotFound(f"no organisation unit {unit_id}")
+    principal.require_area(row.area_code)
+    return row
 
 
 async def create_org_unit(
-    session: AsyncSession,
-    outbox: Outbox,
-    principal: Principal,
-    body: OrgUnitIn,
-    *,
-    deployment_prefix: str = "",
-) -> OrgUnitOut:
+    session: AsyncSession, deps: Deps, principal: Principal, body: OrgUnitIn
+) -> dict[str, Any]:
     """Add a unit to the tree and record `org_unit_created`."""
     principal.require_role("org_admin")
     principal.require_area(body.area_code)
+    deployment_prefix = deps.deployment_prefix
     if not body.area_code.startswith(deployment_prefix):
         raise Forbidden(f"this deployment serves areas {deployment_prefix}… only")
     parent_row = None
     if body.parent_id is not None:
-        parent_row = (
-            await session.execute(select(org_units).where(org_units.c.id == body.parent_id))
-        ).first()
+        parent_row = await repo.unit(session, body.parent_id)
         if parent_row is None:
             raise Invalid("parent_id", f"no organisation unit {body.parent_id}")
     parent = UnitPlacement(parent_row.area_code, Tier(parent_row.tier)) if parent_row else None
@@ -79,14 +50,7 @@ async def create_org_unit(
         check_placement(UnitPlacement(body.area_code, Tier(body.tier)), parent)
     except PlacementError as exc:
         raise Invalid(exc.field, str(exc)) from exc
-    duplicate = await session.scalar(
-        select(org_units.c.id).where(
-            org_units.c.name == body.name,
-            org_units.c.parent_id == body.parent_id
-            if body.parent_id
-            else org_units.c.parent_id.is_(None),
-        )
-    )
+    duplicate = await repo.unit_named(session, body.name, body.parent_id)
     if duplicate:
         raise Conflict(f"a unit named {body.name!r} already exists here ({duplicate})")
     unit_id = str(uuid7())
@@ -101,8 +65,8 @@ async def create_org_unit(
         "updated_at": now,
         "created_by": principal.sub,
     }
-    await session.execute(org_units.insert().values(**values))
-    await outbox.add(
+    await repo.add_unit(session, values)
+    await deps.outbox.add(
         session,
         OrgUnitCreated(
             org_unit_id=unit_id,
@@ -119,86 +83,43 @@ async def create_org_unit(
         aggregate_id=unit_id,
         actor=principal.sub,
     )
-    return OrgUnitOut.model_validate(values)
+    return values
 
 
-async def get_org_unit(session: AsyncSession, principal: Principal, unit_id: str) -> OrgUnitOut:
+async def get_org_unit(
+    session: AsyncSession, deps: Deps, principal: Principal, unit_id: str
+) -> dict[str, Any]:
     """One unit inside the caller's subtree."""
-    row = (await session.execute(select(org_units).where(org_units.c.id == unit_id))).first()
-    if row is None:
-        raise NotFound(f"no organisation unit {unit_id}")
-    principal.require_area(row.area_code)
-    return _out(row)
+    return unit_view(await _unit_in_scope(session, principal, unit_id))
 
 
 async def list_org_units(
     session: AsyncSession,
+    deps: Deps,
     principal: Principal,
     *,
     parent_id: str | None,
     area_prefix: str,
     limit: int,
     after: str | None,
-) -> tuple[list[OrgUnitOut], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """Units of the caller's subtree, ordered by id, optionally the children of one parent."""
     scope = principal.area_prefix
     prefix = area_prefix if area_prefix.startswith(scope) else scope
-    query = select(org_units).where(org_units.c.area_code.startswith(prefix))
-    if parent_id is not None:
-        query = query.where(org_units.c.parent_id == parent_id)
-    if after is not None:
-        query = query.where(org_units.c.id > after)
-    rows = (await session.execute(query.order_by(org_units.c.id).limit(limit + 1))).all()
-    items = [_out(r) for r in rows[:limit]]
-    next_key = items[-1].id if len(rows) > limit else None
+    rows = await repo.units_page(
+        session, area_prefix=prefix, parent_id=parent_id, after=after, limit=limit
+    )
+    items = [unit_view(r) for r in rows[:limit]]
+    next_key = items[-1]["id"] if len(rows) > limit else None
     return items, next_key
 
 
-class OrgUnitPatch(BaseModel):
-    """Body of `PATCH /v1/org-units/{id}`: rename and/or move under another parent."""
-
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    parent_id: str | None = Field(default=None, max_length=36)
-
-
-class HistoryOut(BaseModel):
-    """One change in a unit's history."""
-
-    version: int
-    change: str
-    name: str
-    parent_id: str | None
-    previous_name: str | None
-    previous_parent_id: str | None
-    changed_at: datetime
-    changed_by: str
-
-
-class StationIn(BaseModel):
-    """Body of `POST /v1/org-units/{id}/stations`."""
-
-    kind: Literal["service_center", "service_station", "proxy_point"]
-    name: str = Field(min_length=1, max_length=200)
-    address: str | None = Field(default=None, max_length=300)
-    opening_hours: str | None = Field(default=None, max_length=200)
-
-
-class StationOut(StationIn):
-    """A service station or proxy point attached to a unit."""
-
-    id: str
-    org_unit_id: str
-    area_code: str
-
-
 async def update_org_unit(
-    session: AsyncSession, outbox: Outbox, principal: Principal, unit_id: str, body: OrgUnitPatch
-) -> OrgUnitOut:
+    session: AsyncSession, deps: Deps, principal: Principal, unit_id: str, body: OrgUnitPatch
+) -> dict[str, Any]:
     """Rename or move a unit (its subtree moves with it), keep the history, emit the new state."""
     principal.require_role("org_admin")
-    row = (
-        await session.execute(select(org_units).where(org_units.c.id == unit_id).with_for_update())
-    ).first()
+    row = await repo.unit(session, unit_id, for_update=True)
     if row is None:
         raise NotFound(f"no organisation unit {unit_id}")
     principal.require_area(row.area_code)
@@ -207,14 +128,12 @@ async def update_org_unit(
     parent_id = given.get("parent_id", row.parent_id)
     moved = parent_id != row.parent_id
     if name == row.name and not moved:
-        return _out(row)
+        return unit_view(row)
     new_path = row.path
     if moved:
         if parent_id is None:
             raise Invalid("parent_id", "a unit cannot be moved to the top of the tree")
-        parent = (
-            await session.execute(select(org_units).where(org_units.c.id == parent_id))
-        ).first()
+        parent = await repo.unit(session, parent_id)
         if parent is None:
             raise Invalid("parent_id", f"no organisation unit {parent_id}")
         principal.require_area(parent.area_code)
@@ -228,44 +147,34 @@ async def update_org_unit(
         except PlacementError as exc:
             raise Invalid(exc.field, str(exc)) from exc
         new_path = parent.path + unit_id + "/"
-    duplicate = await session.scalar(
-        select(org_units.c.id).where(
-            org_units.c.name == name,
-            org_units.c.parent_id == parent_id,
-            org_units.c.id != unit_id,
-        )
-    )
+    duplicate = await repo.unit_named(session, name, parent_id, excluding=unit_id)
     if duplicate:
         raise Conflict(f"a unit named {name!r} already exists there ({duplicate})")
     now = utcnow()
     if moved:
-        # One statement re-roots the whole subtree's materialised paths.
-        await session.execute(
-            update(org_units)
-            .where(org_units.c.path.startswith(row.path))
-            .values(path=literal(new_path) + func.substr(org_units.c.path, len(row.path) + 1))
-        )
+        await repo.reroot_subtree(session, row.path, new_path)
     version = row.version + 1
-    await session.execute(
-        update(org_units)
-        .where(org_units.c.id == unit_id)
-        .values(name=name, parent_id=parent_id, version=version, updated_at=now)
+    new = await repo.set_unit(
+        session,
+        unit_id,
+        {"name": name, "parent_id": parent_id, "version": version, "updated_at": now},
     )
     change = "move+rename" if moved and name != row.name else ("move" if moved else "rename")
-    await session.execute(
-        insert(org_unit_history).values(
-            org_unit_id=unit_id,
-            version=version,
-            change=change,
-            name=name,
-            parent_id=parent_id,
-            previous_name=row.name,
-            previous_parent_id=row.parent_id,
-            changed_at=now,
-            changed_by=principal.sub,
-        )
+    await repo.add_history(
+        session,
+        {
+            "org_unit_id": unit_id,
+            "version": version,
+            "change": change,
+            "name": name,
+            "parent_id": parent_id,
+            "previous_name": row.name,
+            "previous_parent_id": row.parent_id,
+            "changed_at": now,
+            "changed_by": principal.sub,
+        },
     )
-    await outbox.add(
+    await deps.outbox.add(
         session,
         OrgUnitUpdated(
             org_unit_id=unit_id,
@@ -282,52 +191,41 @@ async def update_org_unit(
         aggregate_id=unit_id,
         actor=principal.sub,
     )
-    new = (await session.execute(select(org_units).where(org_units.c.id == unit_id))).one()
-    return _out(new)
+    return unit_view(new)
 
 
 async def unit_history(
-    session: AsyncSession, principal: Principal, unit_id: str
-) -> list[HistoryOut]:
+    session: AsyncSession, deps: Deps, principal: Principal, unit_id: str
+) -> list[dict[str, Any]]:
     """Every rename and move of a unit, oldest first."""
-    await get_org_unit(session, principal, unit_id)
-    rows = await session.execute(
-        select(org_unit_history)
-        .where(org_unit_history.c.org_unit_id == unit_id)
-        .order_by(org_unit_history.c.version)
-    )
-    return [HistoryOut.model_validate(dict(r._mapping)) for r in rows]
+    await _unit_in_scope(session, principal, unit_id)
+    return await repo.history_of(session, unit_id)
 
 
 async def list_subtree(
-    session: AsyncSession, principal: Principal, unit_id: str, *, limit: int, after: str | None
-) -> tuple[list[OrgUnitOut], str | None]:
+    session: AsyncSession,
+    deps: Deps,
+    principal: Principal,
+    unit_id: str,
+    *,
+    limit: int,
+    after: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
     """A unit and everything under it, in tree order (by materialised path), paged."""
-    row = (await session.execute(select(org_units).where(org_units.c.id == unit_id))).first()
-    if row is None:
-        raise NotFound(f"no organisation unit {unit_id}")
-    principal.require_area(row.area_code)
-    query = select(org_units).where(org_units.c.path.startswith(row.path))
-    if after is not None:
-        query = query.where(org_units.c.path > after)
-    rows = (await session.execute(query.order_by(org_units.c.path).limit(limit + 1))).all()
+    row = await _unit_in_scope(session, principal, unit_id)
+    rows = await repo.subtree_page(session, row.path, after=after, limit=limit)
     items = rows[:limit]
     next_key = items[-1].path if len(rows) > limit else None
-    return [_out(r) for r in items], next_key
+    return [unit_view(r) for r in items], next_key
 
 
 async def add_station(
-    session: AsyncSession, principal: Principal, unit_id: str, body: StationIn
-) -> StationOut:
+    session: AsyncSession, deps: Deps, principal: Principal, unit_id: str, body: StationIn
+) -> dict[str, Any]:
     """Attach a service station or proxy point to a unit."""
     principal.require_role("org_admin")
-    row = (await session.execute(select(org_units).where(org_units.c.id == unit_id))).first()
-    if row is None:
-        raise NotFound(f"no organisation unit {unit_id}")
-    principal.require_area(row.area_code)
-    duplicate = await session.scalar(
-        select(stations.c.id).where(stations.c.org_unit_id == unit_id, stations.c.name == body.name)
-    )
+    row = await _unit_in_scope(session, principal, unit_id)
+    duplicate = await repo.station_named(session, unit_id, body.name)
     if duplicate:
         raise Conflict(f"the unit already has a station named {body.name!r} ({duplicate})")
     values = {
@@ -338,37 +236,35 @@ async def add_station(
         "created_at": utcnow(),
         "created_by": principal.sub,
     }
-    await session.execute(insert(stations).values(**values))
-    return StationOut.model_validate(values)
+    await repo.add_station(session, values)
+    return values
 
 
 async def list_stations(
     session: AsyncSession,
+    deps: Deps,
     principal: Principal,
     *,
     org_unit_id: str | None,
     kind: str | None,
     limit: int,
     after: str | None,
-) -> tuple[list[StationOut], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """Stations inside the caller's subtree (or one unit's subtree), paged."""
-    query = (
-        select(stations)
-        .join(org_units, org_units.c.id == stations.c.org_unit_id)
-        .where(org_units.c.area_code.startswith(principal.area_prefix))
-    )
+    unit_path = None
     if org_unit_id is not None:
-        unit = (
-            await session.execute(select(org_units).where(org_units.c.id == org_unit_id))
-        ).first()
+        unit = await repo.unit(session, org_unit_id)
         if unit is None:
             raise Invalid("org_unit", f"no organisation unit {org_unit_id}")
         principal.require_area(unit.area_code)
-        query = query.where(org_units.c.path.startswith(unit.path))
-    if kind is not None:
-        query = query.where(stations.c.kind == kind)
-    if after is not None:
-        query = query.where(stations.c.id > after)
-    rows = (await session.execute(query.order_by(stations.c.id).limit(limit + 1))).all()
-    items = [StationOut.model_validate(dict(r._mapping)) for r in rows[:limit]]
-    return items, items[-1].id if len(rows) > limit else None
+        unit_path = unit.path
+    rows = await repo.stations_page(
+        session,
+        area_prefix=principal.area_prefix,
+        unit_path=unit_path,
+        kind=kind,
+        after=after,
+        limit=limit,
+    )
+    items = rows[:limit]
+    return items, items[-1]["id"] if len(rows) > limit else None

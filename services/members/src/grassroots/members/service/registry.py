@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import ValidationError
 from uuid6 import uuid7
 
-from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.members import MemberExited, MemberRegistered
 from grassroots.kit import clock
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.masking import mask_phone
 from grassroots.kit.problems import Conflict, Forbidden, NotFound
 from grassroots.kit.sealing import KeyRing
 from grassroots.members import metrics
-from grassroots.members.adapters.orm import (
-    floating_spells,
-    member_skills,
-    members,
-    org_units,
-    pii_reads,
-)
-from grassroots.members.adapters.orm import skill_aliases as skill_aliases_table
+from grassroots.members.adapters import members as repo
+from grassroots.members.adapters.events import PendingEvent, record_events
 from grassroots.members.domain.identity import (
     IdentityError,
     check_agreement,
@@ -35,133 +27,25 @@ from grassroots.members.domain.identity import (
     normalise_phone,
     parse_id_number,
 )
-from grassroots.members.domain.lifecycle import PROBATION_MONTHS, Stage, add_months
+from grassroots.members.domain.lifecycle import PROBATION_MONTHS, add_months
 from grassroots.members.domain.skills import base_aliases, check_duties, normalise_skills
-from grassroots.members.domain.structure import Education
+from grassroots.members.service.commands import MemberIn, MemberPatch, RevealIn
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.shared import (
-    Deps,
-    PendingEvent,
     contact_erased,
     contact_upserted,
     invalid,
     load_unit,
     member_updated,
-    record_events,
 )
 
-Degree = Literal["none", "bachelor", "master", "doctorate"]
-Category = Literal[
-    "farmer", "worker", "cadre", "professional", "enterprise", "student", "retired", "other"
-]
 
-
-class MemberIn(BaseModel):
-    """Body of `POST /v1/members` (and one row of an import)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: str = Field(min_length=1, max_length=100)
-    id_number: str = Field(min_length=1, max_length=32)
-    org_unit_id: str = Field(min_length=1, max_length=36)
-    stage: Stage
-    gender: Literal["male", "female"] | None = None
-    birth_date: date | None = None
-    ethnicity: str | None = Field(default=None, max_length=32)
-    education: Education | None = None
-    degree: Degree | None = None
-    phone: str | None = Field(default=None, max_length=32)
-    stage_since: date | None = None
-    joined_at: date | None = None
-    confirmed_at: date | None = None
-    category: Category | None = None
-    work_unit: str | None = Field(default=None, max_length=200)
-    residence_area: AreaCode | None = None
-    skills: list[str] = Field(default_factory=list, max_length=30)
-    in_service: bool = False
-    duties: list[str] = Field(default_factory=list, max_length=10)
-    public_name_consent: bool = False
-
-
-class MemberPatch(BaseModel):
-    """Body of `PATCH /v1/members/{id}`: only the fields given change."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    ethnicity: str | None = Field(default=None, max_length=32)
-    education: Education | None = None
-    degree: Degree | None = None
-    phone: str | None = Field(default=None, max_length=32)
-    category: Category | None = None
-    work_unit: str | None = Field(default=None, max_length=200)
-    residence_area: AreaCode | None = None
-    skills: list[str] | None = Field(default=None, max_length=30)
-    in_service: bool | None = None
-    duties: list[str] | None = Field(default=None, max_length=10)
-    public_name_consent: bool | None = None
-
-    @field_validator("name", "in_service", "public_name_consent", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Leaving a field out keeps it; null would blank a column the record cannot lack.
-        if value is None:
-            raise ValueError("may be left out but not null / 可以不填，但不能为 null")
-        return value
-
-
-class MemberOut(BaseModel):
-    """A member as answered: ID number and phone masked."""
-
-    id: str
-    name: str
-    gender: str
-    birth_date: date
-    ethnicity: str | None
-    education: str | None
-    degree: str | None
-    id_number: str | None
-    phone: str | None
-    org_unit_id: str
-    stage: str
-    stage_since: date
-    probation_months: int
-    status: str
-    exit_reason: str | None
-    joined_at: date | None
-    confirmed_at: date | None
-    category: str | None
-    work_unit: str | None
-    residence_area: str | None
-    skills: list[str]
-    in_service: bool
-    duties: list[str]
-    public_name_consent: bool
-    floating: bool
-    lost_contact: bool
-    community_org_unit_id: str | None
-    version: int
-
-
-class RevealIn(BaseModel):
-    """Body of `POST /v1/members/{id}/reveal`: why the plain values are needed."""
-
-    reason: str = Field(min_length=4, max_length=500)
-
-
-class RevealOut(BaseModel):
-    """Unmasked personal data (every read is recorded)."""
-
-    member_id: str
-    id_number: str | None
-    phone: str | None
-
-
-def member_out(row: Any) -> MemberOut:
+def member_view(row: Any) -> dict[str, Any]:
     """The answer for a member row (masked columns only; nothing is decrypted)."""
     values = dict(row._mapping)
     values["id_number"] = values.get("id_number_masked")
     values["phone"] = values.get("phone_masked")
-    return MemberOut.model_validate(values)
+    return values
 
 
 def county_of(area_code: str) -> str:
@@ -172,12 +56,7 @@ def county_of(area_code: str) -> str:
 async def aliases_for(session: AsyncSession, county_area: str) -> dict[str, str]:
     """The base skill vocabulary plus the county's own aliases."""
     aliases = base_aliases()
-    rows = await session.execute(
-        select(skill_aliases_table.c.alias, skill_aliases_table.c.skill).where(
-            skill_aliases_table.c.county_area == county_area
-        )
-    )
-    aliases.update({str(alias): str(skill) for alias, skill in rows.all()})
+    aliases.update(await repo.county_aliases(session, county_area))
     return aliases
 
 
@@ -298,7 +177,7 @@ def registration_events(
 
 async def register_member(
     session: AsyncSession, deps: Deps, principal: Principal, body: MemberIn
-) -> MemberOut:
+) -> dict[str, Any]:
     """Enter a member in the registry and record `member_registered` and the contact."""
     principal.require_role("cadre")
     unit = await load_unit(session, body.org_unit_id, field="org_unit_id")
@@ -311,42 +190,21 @@ async def register_member(
         raise invalid(errors)
     member_id = str(uuid7())
     row = member_row(member_id, values, phone, deps.cipher, principal.sub)
-    duplicate = await session.scalar(
-        select(members.c.id).where(members.c.id_number_hash == row["id_number_hash"])
-    )
+    duplicate = await repo.member_with_id_number(session, row["id_number_hash"])
     if duplicate:
         raise Conflict(f"a member with this ID number is already registered ({duplicate})")
-    await session.execute(insert(members).values(**row))
-    if row["skills"]:
-        await session.execute(
-            insert(member_skills), [{"member_id": member_id, "skill": s} for s in row["skills"]]
-        )
+    await repo.add_member(session, row)
     await record_events(
         session, deps.outbox, registration_events(row, unit.area_code, phone), principal.sub
     )
-    return MemberOut.model_validate(
-        {**row, "id_number": row["id_number_masked"], "phone": row["phone_masked"]}
-    )
+    return {**row, "id_number": row["id_number_masked"], "phone": row["phone_masked"]}
 
 
 async def load_member(
     session: AsyncSession, member_id: str, *, for_update: bool = False
 ) -> tuple[Any, str]:
     """The member row and its unit's area code; 404 when unknown."""
-    community = org_units.alias("community")
-    query = (
-        select(
-            members,
-            org_units.c.area_code.label("unit_area"),
-            community.c.area_code.label("community_area"),
-        )
-        .join(org_units, org_units.c.id == members.c.org_unit_id)
-        .outerjoin(community, community.c.id == members.c.community_org_unit_id)
-        .where(members.c.id == member_id)
-    )
-    if for_update:
-        query = query.with_for_update(of=members)
-    row = (await session.execute(query)).first()
+    row = await repo.member_with_areas(session, member_id, for_update=for_update)
     if row is None:
         raise NotFound(f"no member {member_id}")
     return row, row.unit_area
@@ -364,15 +222,18 @@ def require_reader(principal: Principal, row: Any, unit_area: str) -> None:
         raise Forbidden("a member may read only their own record")
 
 
-async def get_member(session: AsyncSession, principal: Principal, member_id: str) -> MemberOut:
+async def get_member(
+    session: AsyncSession, deps: Deps, principal: Principal, member_id: str
+) -> dict[str, Any]:
     """One member, masked."""
     row, area = await load_member(session, member_id)
     require_reader(principal, row, area)
-    return member_out(row)
+    return member_view(row)
 
 
 async def list_members(
     session: AsyncSession,
+    deps: Deps,
     principal: Principal,
     *,
     org_unit_id: str | None,
@@ -382,47 +243,29 @@ async def list_members(
     floating: bool | None,
     limit: int,
     after: str | None,
-) -> tuple[list[MemberOut], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """Members of the caller's subtree (or of one unit's subtree), ordered by id."""
     principal.require_role("viewer")
     if principal.role == "member":
         raise Forbidden("members read their own record at /v1/members/{id}")
-    # A member belongs to the unit's subtree through the home unit or, once checked in, through
-    # the residence community (dual affiliation, seed 004).
-    community = org_units.alias("community")
-    query = (
-        select(members)
-        .join(org_units, org_units.c.id == members.c.org_unit_id)
-        .outerjoin(community, community.c.id == members.c.community_org_unit_id)
-        .where(
-            or_(
-                org_units.c.area_code.startswith(principal.area_prefix),
-                community.c.area_code.startswith(principal.area_prefix),
-            )
-        )
-        .where(members.c.status == status)
-    )
+    unit_path = None
     if org_unit_id is not None:
         unit = await load_unit(session, org_unit_id, field="org_unit")
         principal.require_area(unit.area_code)
-        query = query.where(
-            or_(org_units.c.path.startswith(unit.path), community.c.path.startswith(unit.path))
-        )
-    if stage is not None:
-        query = query.where(members.c.stage == stage)
-    if floating is not None:
-        query = query.where(members.c.floating.is_(floating))
-    if skill is not None:
-        query = query.where(
-            members.c.id.in_(
-                select(member_skills.c.member_id).where(member_skills.c.skill == skill)
-            )
-        )
-    if after is not None:
-        query = query.where(members.c.id > after)
-    rows = (await session.execute(query.order_by(members.c.id).limit(limit + 1))).all()
-    items = [member_out(r) for r in rows[:limit]]
-    return items, items[-1].id if len(rows) > limit else None
+        unit_path = unit.path
+    rows = await repo.members_page(
+        session,
+        area_prefix=principal.area_prefix,
+        status=status,
+        unit_path=unit_path,
+        stage=stage,
+        skill=skill,
+        floating=floating,
+        after=after,
+        limit=limit,
+    )
+    items = [member_view(r) for r in rows[:limit]]
+    return items, items[-1]["id"] if len(rows) > limit else None
 
 
 async def require_active_member(
@@ -439,17 +282,12 @@ async def require_active_member(
 
 async def save_member(session: AsyncSession, member_id: str, changes: dict[str, Any]) -> Any:
     """Apply changes, bump the version, and return the new row."""
-    await session.execute(
-        update(members)
-        .where(members.c.id == member_id)
-        .values(**changes, version=members.c.version + 1, updated_at=utcnow())
-    )
-    return (await session.execute(select(members).where(members.c.id == member_id))).one()
+    return await repo.save_member(session, member_id, changes)
 
 
 async def update_member(
     session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: MemberPatch
-) -> MemberOut:
+) -> dict[str, Any]:
     """Change a member's record; `member_updated` and, for contact fields, the contact."""
     row, area = await require_active_member(session, principal, member_id, "cadre")
     given = body.model_dump(exclude_unset=True)
@@ -483,14 +321,10 @@ async def update_member(
     if errors:
         raise invalid(errors)
     if not changes:
-        return member_out(row)
+        return member_view(row)
     new = await save_member(session, member_id, changes)
     if "skills" in changes:
-        await session.execute(delete(member_skills).where(member_skills.c.member_id == member_id))
-        if new.skills:
-            await session.execute(
-                insert(member_skills), [{"member_id": member_id, "skill": s} for s in new.skills]
-            )
+        await repo.replace_skills(session, member_id, list(new.skills))
     events = [PendingEvent(member_updated(new), area, member_id)]
     if {"name", "phone_enc", "public_name_consent"} & changes.keys():
         contact_phone = phone if "phone_enc" in changes else plain_phone(deps.cipher, new)
@@ -508,10 +342,11 @@ async def update_member(
             )
         )
     await record_events(session, deps.outbox, events, principal.sub)
-    return member_out(new)
+    return member_view(new)
 
 
 def plain_phone(cipher: KeyRing, row: Any) -> str | None:
+    """The member's phone, opened (None when none is recorded)."""
     if row.phone_enc is None:
         return None
     return cipher.open(row.phone_enc, record_id=row.id, field="phone")
@@ -519,7 +354,7 @@ def plain_phone(cipher: KeyRing, row: Any) -> str | None:
 
 async def reveal_member(
     session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: RevealIn
-) -> RevealOut:
+) -> dict[str, Any]:
     """Unmasked ID number and phone for an org_admin, with the read recorded."""
     principal.require_role("org_admin")
     row, area = await load_member(session, member_id)
@@ -529,57 +364,42 @@ async def reveal_member(
         if row.id_number_enc
         else None
     )
-    await session.execute(
-        insert(pii_reads).values(
-            member_id=member_id,
-            reader=principal.sub,
-            reader_role=principal.role,
-            reader_org=principal.org,
-            fields="id_number,phone",
-            reason=body.reason,
-            read_at=utcnow(),
-        )
+    await repo.add_pii_read(
+        session,
+        {
+            "member_id": member_id,
+            "reader": principal.sub,
+            "reader_role": principal.role,
+            "reader_org": principal.org,
+            "fields": "id_number,phone",
+            "reason": body.reason,
+            "read_at": utcnow(),
+        },
     )
     metrics.PII_READS.inc()
-    return RevealOut(member_id=member_id, id_number=id_number, phone=plain_phone(deps.cipher, row))
-
-
-class PiiReadOut(BaseModel):
-    """One recorded read of unmasked personal data."""
-
-    id: int
-    member_id: str
-    reader: str
-    reader_role: str
-    reader_org: str
-    fields: str
-    reason: str
-    read_at: Any
+    return {
+        "member_id": member_id,
+        "id_number": id_number,
+        "phone": plain_phone(deps.cipher, row),
+    }
 
 
 async def list_pii_reads(
     session: AsyncSession,
+    deps: Deps,
     principal: Principal,
     *,
     member_id: str | None,
     limit: int,
     after: int | None,
-) -> tuple[list[PiiReadOut], int | None]:
+) -> tuple[list[dict[str, Any]], int | None]:
     """The audit trail of unmasked reads inside the caller's subtree."""
     principal.require_role("org_admin")
-    query = (
-        select(pii_reads)
-        .join(members, members.c.id == pii_reads.c.member_id)
-        .join(org_units, org_units.c.id == members.c.org_unit_id)
-        .where(org_units.c.area_code.startswith(principal.area_prefix))
+    rows = await repo.pii_reads_page(
+        session, area_prefix=principal.area_prefix, member_id=member_id, after=after, limit=limit
     )
-    if member_id is not None:
-        query = query.where(pii_reads.c.member_id == member_id)
-    if after is not None:
-        query = query.where(pii_reads.c.id > after)
-    rows = (await session.execute(query.order_by(pii_reads.c.id).limit(limit + 1))).all()
-    items = [PiiReadOut.model_validate(dict(r._mapping)) for r in rows[:limit]]
-    return items, items[-1].id if len(rows) > limit else None
+    items = rows[:limit]
+    return items, items[-1]["id"] if len(rows) > limit else None
 
 
 async def erase_member(
@@ -623,54 +443,6 @@ async def erase_member(
             "exited_on": row.exited_on or clock.today(),
         },
     )
-    await session.execute(delete(member_skills).where(member_skills.c.member_id == member_id))
+    await repo.replace_skills(session, member_id, [])
     events.append(PendingEvent(contact_erased(member_id), area, member_id))
     await record_events(session, deps.outbox, events, principal.sub)
-
-
-async def reencrypt_members(session: AsyncSession, cipher: KeyRing, batch: int = 1000) -> int:
-    """Re-seal one batch of values made with older keys under the active key; rows changed."""
-    current = cipher.active_prefix
-    rows = (
-        await session.execute(
-            select(members.c.id, members.c.id_number_enc, members.c.phone_enc)
-            .where(
-                (
-                    members.c.id_number_enc.is_not(None)
-                    & ~members.c.id_number_enc.startswith(current)
-                )
-                | (members.c.phone_enc.is_not(None) & ~members.c.phone_enc.startswith(current))
-            )
-            .limit(batch)
-        )
-    ).all()
-    for row in rows:
-        changes: dict[str, Any] = {}
-        for field in ("id_number", "phone"):
-            token = getattr(row, f"{field}_enc")
-            resealed = cipher.reseal(token, record_id=row.id, field=field) if token else None
-            if resealed is not None:
-                changes[f"{field}_enc"] = resealed
-        await session.execute(update(members).where(members.c.id == row.id).values(**changes))
-    spells = (
-        await session.execute(
-            select(floating_spells.c.id, floating_spells.c.destination_enc)
-            .where(~floating_spells.c.destination_enc.startswith(current))
-            .limit(batch)
-        )
-    ).all()
-    for spell in spells:
-        plain = cipher.open(spell.destination_enc, record_id=spell.id, field="destination")
-        await session.execute(
-            update(floating_spells)
-            .where(floating_spells.c.id == spell.id)
-            .values(destination_enc=cipher.seal(plain, record_id=spell.id, field="destination"))
-        )
-    return len(rows) + len(spells)
-
-
-class ReencryptOut(BaseModel):
-    """Answer of `POST /v1/admin/reencrypt`."""
-
-    reencrypted: int
-    active_key_id: str

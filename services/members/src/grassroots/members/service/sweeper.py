@@ -8,19 +8,17 @@ again before it is closed, so it is closed once.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-
-from sqlalchemy import select
 
 from grassroots.contracts.area import ROOT_AREA
 from grassroots.kit import clock
 from grassroots.kit.app import Runtime
 from grassroots.kit.auth import Principal
 from grassroots.kit.problems import ProblemError
-from grassroots.members.adapters.orm import transfers
-from grassroots.members.service.shared import Deps
-from grassroots.members.service.transfers import DecisionIn, decide_transfer
+from grassroots.members.adapters import transfers as repo
+from grassroots.members.service.commands import DecisionIn
+from grassroots.members.service.deps import Deps
+from grassroots.members.service.transfers import decide_transfer
 
 log = logging.getLogger(__name__)
 
@@ -32,24 +30,15 @@ async def expire_overdue_letters(runtime: Runtime, deps: Deps, *, limit: int = 5
     """Close every issued letter whose validity ended before today; how many were closed."""
     today = clock.today()
     async with runtime.db.read_only() as session:
-        due = (
-            await session.scalars(
-                select(transfers.c.id)
-                .where(transfers.c.status == "issued", transfers.c.valid_until < today)
-                .order_by(transfers.c.valid_until, transfers.c.id)
-                .limit(limit)
-            )
-        ).all()
+        due = await repo.overdue_letter_ids(session, today, limit)
     closed = 0
     for transfer_id in due:
         try:
             async with runtime.db.transaction() as session:
-                query = select(transfers.c.id).where(
-                    transfers.c.id == transfer_id, transfers.c.status == "issued"
+                claimed = await repo.claim_issued_letter(
+                    session, transfer_id, skip_locked=not runtime.db.is_sqlite
                 )
-                if not runtime.db.is_sqlite:
-                    query = query.with_for_update(skip_locked=True)
-                if (await session.execute(query)).first() is None:
+                if not claimed:
                     continue  # decided meanwhile, or another replica is closing it
                 await decide_transfer(
                     session, deps, SYSTEM, transfer_id, "expire", DecisionIn(note=NOTE)
@@ -62,15 +51,3 @@ async def expire_overdue_letters(runtime: Runtime, deps: Deps, *, limit: int = 5
     if closed:
         log.info("closed %d transfer letters past their validity", closed)
     return closed
-
-
-async def run_sweeper(runtime: Runtime, deps: Deps, interval: float) -> None:
-    """Sweep every `interval` seconds until cancelled."""
-    while True:
-        try:
-            await expire_overdue_letters(runtime, deps)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("members sweeper: a sweep failed", exc_info=True)
-        await asyncio.sleep(interval)

@@ -5,55 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from uuid6 import uuid7
 
 from grassroots.contracts.events.members import MemberTransferred, TransferStatusChanged
 from grassroots.kit import clock
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Conflict, Forbidden, NotFound
-from grassroots.members.adapters.orm import members, org_units, transfers
+from grassroots.members.adapters import members as member_repo
+from grassroots.members.adapters import transfers as repo
+from grassroots.members.adapters.events import PendingEvent, record_events
 from grassroots.members.domain import transfer as machine
+from grassroots.members.service.commands import DecisionIn, TransferIn
+from grassroots.members.service.deps import Deps
 from grassroots.members.service.registry import plain_phone, require_active_member, save_member
-from grassroots.members.service.shared import (
-    Deps,
-    PendingEvent,
-    contact_upserted,
-    load_unit,
-    record_events,
-)
-
-
-class TransferIn(BaseModel):
-    """Body of `POST /v1/members/{id}/transfers`."""
-
-    to_org_unit_id: str = Field(min_length=1, max_length=36)
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class DecisionIn(BaseModel):
-    """Optional body of accept, reject and revoke."""
-
-    note: str | None = Field(default=None, max_length=500)
-
-
-class TransferOut(BaseModel):
-    """A transfer letter."""
-
-    id: str
-    member_id: str
-    from_org_unit_id: str
-    to_org_unit_id: str
-    reason: str
-    status: str
-    issued_on: date
-    valid_until: date
-    overdue: bool
-    note: str | None
+from grassroots.members.service.shared import contact_upserted, load_unit
 
 
 def _letter(row: Any) -> machine.TransferLetter:
@@ -62,12 +29,9 @@ def _letter(row: Any) -> machine.TransferLetter:
     )
 
 
-def transfer_out(row: Any, today: date) -> TransferOut:
+def transfer_view(row: Any, today: date) -> dict[str, Any]:
     """The answer for a transfer row."""
-    values = dict(row._mapping)
-    return TransferOut.model_validate(
-        {**values, "overdue": machine.is_overdue(_letter(row), today)}
-    )
+    return {**row._mapping, "overdue": machine.is_overdue(_letter(row), today)}
 
 
 def _status_event(row: Any, status: str, org_unit_id: str, version: int) -> TransferStatusChanged:
@@ -85,15 +49,11 @@ def _status_event(row: Any, status: str, org_unit_id: str, version: int) -> Tran
 
 async def issue_transfer(
     session: AsyncSession, deps: Deps, principal: Principal, member_id: str, body: TransferIn
-) -> TransferOut:
+) -> dict[str, Any]:
     """The sending side issues a letter; the member stays in their unit until acceptance."""
     member, area = await require_active_member(session, principal, member_id, "org_admin")
     await load_unit(session, body.to_org_unit_id, field="to_org_unit_id")
-    open_letter = await session.scalar(
-        select(transfers.c.id).where(
-            transfers.c.member_id == member_id, transfers.c.status == "issued"
-        )
-    )
+    open_letter = await repo.open_letter_of(session, member_id)
     if open_letter:
         raise Conflict(f"the member already has an open transfer letter ({open_letter})")
     today = clock.today()
@@ -101,8 +61,9 @@ async def issue_transfer(
         letter = machine.issue_letter(member.org_unit_id, body.to_org_unit_id, today)
     except machine.TransferConflict as exc:
         raise Conflict(str(exc)) from exc
+    letter_id = str(uuid7())
     values = {
-        "id": str(uuid7()),
+        "id": letter_id,
         "member_id": member_id,
         "from_org_unit_id": letter.from_org_unit_id,
         "to_org_unit_id": letter.to_org_unit_id,
@@ -114,21 +75,17 @@ async def issue_transfer(
         "created_by": principal.sub,
         "created_at": utcnow(),
     }
-    await session.execute(transfers.insert().values(**values))
+    await repo.add_letter(session, values)
     # The letter counts as a change of the member aggregate, so its events are ordered too.
     new = await save_member(session, member_id, {})
-    row = (await session.execute(select(transfers).where(transfers.c.id == values["id"]))).one()
+    row = await repo.letter(session, letter_id)
     event = _status_event(row, "issued", member.org_unit_id, new.version)
     await record_events(session, deps.outbox, [PendingEvent(event, area, member_id)], principal.sub)
-    return transfer_out(row, today)
+    return transfer_view(row, today)
 
 
 async def _load_transfer(session: AsyncSession, transfer_id: str) -> Any:
-    row = (
-        await session.execute(
-            select(transfers).where(transfers.c.id == transfer_id).with_for_update()
-        )
-    ).first()
+    row = await repo.letter(session, transfer_id, for_update=True)
     if row is None:
         raise NotFound(f"no transfer {transfer_id}")
     return row
@@ -141,7 +98,7 @@ async def decide_transfer(
     transfer_id: str,
     action: Literal["accept", "reject", "revoke", "expire"],
     body: DecisionIn,
-) -> TransferOut:
+) -> dict[str, Any]:
     """Accept or reject (receiving side); revoke, or close as expired (sending side)."""
     principal.require_role("org_admin")
     row = await _load_transfer(session, transfer_id)
@@ -157,16 +114,17 @@ async def decide_transfer(
         letter = machine.apply_action(_letter(row), action, today)
     except machine.TransferConflict as exc:
         raise Conflict(str(exc)) from exc
-    await session.execute(
-        update(transfers)
-        .where(transfers.c.id == transfer_id)
-        .values(status=letter.status, decided_at=utcnow(), decided_by=principal.sub, note=body.note)
+    await repo.decide_letter(
+        session,
+        transfer_id,
+        {
+            "status": letter.status,
+            "decided_at": utcnow(),
+            "decided_by": principal.sub,
+            "note": body.note,
+        },
     )
-    member = (
-        await session.execute(
-            select(members).where(members.c.id == row.member_id).with_for_update()
-        )
-    ).one()
+    member = await member_repo.member_for_update(session, row.member_id)
     events: list[PendingEvent] = []
     if action == "accept":
         if member.status != "active" or member.org_unit_id != row.from_org_unit_id:
@@ -207,26 +165,27 @@ async def decide_transfer(
         0, PendingEvent(_status_event(row, letter.status, unit_id, new.version), area, member.id)
     )
     await record_events(session, deps.outbox, events, principal.sub)
-    updated = (await session.execute(select(transfers).where(transfers.c.id == transfer_id))).one()
-    return transfer_out(updated, today)
+    updated = await repo.letter(session, transfer_id)
+    return transfer_view(updated, today)
 
 
 async def get_transfer(
-    session: AsyncSession, principal: Principal, transfer_id: str
-) -> TransferOut:
+    session: AsyncSession, deps: Deps, principal: Principal, transfer_id: str
+) -> dict[str, Any]:
     """One letter, seen from either side."""
-    row = (await session.execute(select(transfers).where(transfers.c.id == transfer_id))).first()
+    row = await repo.letter(session, transfer_id)
     if row is None:
         raise NotFound(f"no transfer {transfer_id}")
     sender = await load_unit(session, row.from_org_unit_id)
     receiver = await load_unit(session, row.to_org_unit_id)
     if not (principal.covers(sender.area_code) or principal.covers(receiver.area_code)):
         raise Forbidden("the letter is outside this token's scope")
-    return transfer_out(row, clock.today())
+    return transfer_view(row, clock.today())
 
 
 async def list_transfers(
     session: AsyncSession,
+    deps: Deps,
     principal: Principal,
     *,
     direction: Literal["incoming", "outgoing", "any"],
@@ -234,27 +193,18 @@ async def list_transfers(
     overdue: bool,
     limit: int,
     after: str | None,
-) -> tuple[list[TransferOut], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """Letters leaving or reaching the caller's subtree; `overdue` lists open expired ones."""
     principal.require_role("cadre")
-    sender, receiver = aliased(org_units), aliased(org_units)
-    prefix = principal.area_prefix
-    query = (
-        select(transfers)
-        .join(sender, sender.c.id == transfers.c.from_org_unit_id)
-        .join(receiver, receiver.c.id == transfers.c.to_org_unit_id)
-    )
-    outgoing = sender.c.area_code.startswith(prefix)
-    incoming = receiver.c.area_code.startswith(prefix)
-    scope = {"incoming": incoming, "outgoing": outgoing, "any": or_(incoming, outgoing)}[direction]
-    query = query.where(scope)
     today = clock.today()
-    if overdue:
-        query = query.where(and_(transfers.c.status == "issued", transfers.c.valid_until < today))
-    elif status is not None:
-        query = query.where(transfers.c.status == status)
-    if after is not None:
-        query = query.where(transfers.c.id > after)
-    rows = (await session.execute(query.order_by(transfers.c.id).limit(limit + 1))).all()
-    items = [transfer_out(r, today) for r in rows[:limit]]
-    return items, items[-1].id if len(rows) > limit else None
+    rows = await repo.letters_page(
+        session,
+        area_prefix=principal.area_prefix,
+        direction=direction,
+        status=status,
+        overdue_on=today if overdue else None,
+        after=after,
+        limit=limit,
+    )
+    items = [transfer_view(r, today) for r in rows[:limit]]
+    return items, items[-1]["id"] if len(rows) > limit else None

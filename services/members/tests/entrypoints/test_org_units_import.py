@@ -10,7 +10,7 @@ import pytest
 
 from grassroots.kit.testing.services import RunningService, auth
 
-from .conftest import make_unit
+from ..conftest import make_unit
 
 pytestmark = pytest.mark.component
 
