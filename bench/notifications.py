@@ -35,10 +35,11 @@ from grassroots.notifications.adapters.channels import (
 from grassroots.notifications.adapters.crypto import Sealer
 from grassroots.notifications.adapters.orm import contacts, members, notifications
 from grassroots.notifications.config import NotificationsSettings
-from grassroots.notifications.domain.policy import RateLimit
+from grassroots.notifications.domain.notification import new_id, notification_row
+from grassroots.notifications.domain.policy import DispatchPolicy, RateLimit
+from grassroots.notifications.entrypoints.loops import dispatcher_loop
 from grassroots.notifications.main import SPEC, build_app
-from grassroots.notifications.service.dispatch import Dispatcher, DispatchPolicy
-from grassroots.notifications.service.store import new_id, notification_row
+from grassroots.notifications.service.deps import Deps
 
 DISPATCH = int(os.environ.get("GR_BENCH_NOTIFICATIONS", "20000"))
 BROADCAST = int(os.environ.get("GR_BENCH_BROADCAST_MEMBERS", "100000"))
@@ -149,9 +150,14 @@ async def dispatch_rate(
     policy = DispatchPolicy(
         batch_size=1000, concurrency=128, poll_seconds=0.05, rate_limit=RateLimit(count=1000)
     )
-    dispatcher = Dispatcher(
-        db, Outbox("/grassroots/notifications"), channels, sealer, clock, policy
+    deps = Deps(
+        sealer=sealer,
+        clock=clock,
+        outbox=Outbox("/grassroots/notifications"),
+        channels=channels,
+        policy=policy,
     )
+    dispatcher = dispatcher_loop(db, deps)
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await ensure_streams(js)

@@ -150,7 +150,7 @@ class Notifications:
 
     def wake(self) -> None:
         """Make the dispatcher look now (after the clock moved)."""
-        self.app.state.dispatcher.wake()
+        self.app.state.loops.dispatcher.wake()
 
 
 StartNotifications = Callable[..., Any]

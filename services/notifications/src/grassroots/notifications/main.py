@@ -1,8 +1,7 @@
-"""Composition root of the notifications service."""
+"""Composition root: settings -> Deps -> Runtime (subscribers) -> routers and loops."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, time
@@ -15,6 +14,7 @@ from grassroots.kit.app import Runtime, create_app
 from grassroots.kit.cli import ServiceSpec
 from grassroots.kit.clock import utcnow
 from grassroots.kit.orgtree import replica_router
+from grassroots.kit.outbox import Outbox
 from grassroots.kit.resealing import SealedColumn
 from grassroots.kit.sealing import KeyRing
 from grassroots.kit.settings import ServiceSettings
@@ -28,12 +28,11 @@ from grassroots.notifications.adapters.channels import (
 from grassroots.notifications.adapters.crypto import Sealer
 from grassroots.notifications.adapters.orm import contacts, webhooks
 from grassroots.notifications.config import NotificationsSettings
-from grassroots.notifications.domain.policy import QuietHours, RateLimit
-from grassroots.notifications.entrypoints.http import dev_router, router
-from grassroots.notifications.entrypoints.publications import router as publications_router
-from grassroots.notifications.service.broadcasts import Broadcaster
-from grassroots.notifications.service.dispatch import Dispatcher, DispatchPolicy
-from grassroots.notifications.service.ingest import Ingest
+from grassroots.notifications.domain.policy import DispatchPolicy, QuietHours, RateLimit
+from grassroots.notifications.entrypoints.http import api_router, dev_router
+from grassroots.notifications.entrypoints.loops import build_loops
+from grassroots.notifications.entrypoints.subscribers import subscribers
+from grassroots.notifications.service.deps import Deps
 
 EXPLANATION_PLACEHOLDER = "详见办理进度查询页面"
 
@@ -52,37 +51,9 @@ def sealed_columns(settings: ServiceSettings) -> tuple[KeyRing, Sequence[SealedC
     ]
 
 
-def build_app(
-    settings: ServiceSettings | None = None, *, clock: Callable[[], datetime] = utcnow
-) -> FastAPI:
-    """Build the runtime and the app once, from settings (environment by default)."""
-    config = settings if isinstance(settings, NotificationsSettings) else NotificationsSettings()
-    sealer = Sealer.from_settings(config)
-    ingest = Ingest(sealer, clock, EXPLANATION_PLACEHOLDER)
-    runtime = Runtime(config, ingest.consumers())
-    http = httpx.AsyncClient(
-        timeout=config.notifications_http_timeout_seconds,
-        limits=httpx.Limits(max_connections=config.notifications_dispatch_concurrency),
-    )
-    channels: dict[str, Channel] = {
-        "inbox": InboxChannel(),
-        "sms": SmsGatewayChannel(
-            http,
-            config.sms_gateway_url(),
-            config.notifications_sms_gateway_token,
-            config.notifications_sms_batch_size,
-        ),
-        "email": SmtpChannel(
-            config.notifications_smtp_host,
-            config.notifications_smtp_port,
-            config.notifications_mail_from,
-            config.notifications_smtp_username,
-            config.notifications_smtp_password,
-            config.notifications_smtp_starttls,
-        ),
-        "webhook": WebhookChannel(http),
-    }
-    policy = DispatchPolicy(
+def dispatch_policy(config: NotificationsSettings) -> DispatchPolicy:
+    """The tunables of delivery, from the settings."""
+    return DispatchPolicy(
         max_attempts=config.notifications_max_attempts,
         retry_base_seconds=config.notifications_retry_base_seconds,
         retry_cap_seconds=config.notifications_retry_cap_seconds,
@@ -101,23 +72,71 @@ def build_app(
         ),
         area_prefix=config.area_prefix,
     )
-    dispatcher = Dispatcher(runtime.db, runtime.outbox, channels, sealer, clock, policy)
-    broadcaster = Broadcaster(
-        runtime.db, clock, config.notifications_broadcast_batch, policy.poll_seconds
+
+
+def build_channels(config: NotificationsSettings, http: httpx.AsyncClient) -> dict[str, Channel]:
+    """Every delivery channel, the HTTP ones sharing `http`."""
+    return {
+        "inbox": InboxChannel(),
+        "sms": SmsGatewayChannel(
+            http,
+            config.sms_gateway_url(),
+            config.notifications_sms_gateway_token,
+            config.notifications_sms_batch_size,
+        ),
+        "email": SmtpChannel(
+            config.notifications_smtp_host,
+            config.notifications_smtp_port,
+            config.notifications_mail_from,
+            config.notifications_smtp_username,
+            config.notifications_smtp_password,
+            config.notifications_smtp_starttls,
+        ),
+        "webhook": WebhookChannel(http),
+    }
+
+
+def build_deps(
+    config: NotificationsSettings, clock: Callable[[], datetime], http: httpx.AsyncClient
+) -> Deps:
+    """What every use case is given, from the settings."""
+    return Deps(
+        sealer=Sealer.from_settings(config),
+        clock=clock,
+        # The runtime's outbox writes the same source; the deps come first, for the consumers.
+        outbox=Outbox(source=f"/grassroots/{config.SERVICE}"),
+        channels=build_channels(config, http),
+        policy=dispatch_policy(config),
+        explanation_text=EXPLANATION_PLACEHOLDER,
+        broadcast_batch=config.notifications_broadcast_batch,
     )
+
+
+def build_app(
+    settings: ServiceSettings | None = None, *, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
+    """Build the deps, the runtime and the app once, from settings (environment by default)."""
+    config = settings if isinstance(settings, NotificationsSettings) else NotificationsSettings()
+    http = httpx.AsyncClient(
+        timeout=config.notifications_http_timeout_seconds,
+        limits=httpx.Limits(max_connections=config.notifications_dispatch_concurrency),
+    )
+    deps = build_deps(config, clock, http)
+    runtime = Runtime(config, subscribers(deps))
+    loops = build_loops(runtime.db, deps)
 
     @asynccontextmanager
     async def background(rt: Runtime) -> AsyncIterator[None]:
-        rt.add_task(asyncio.create_task(dispatcher.run(), name="notifications-dispatcher"))
-        rt.add_task(asyncio.create_task(broadcaster.run(), name="notifications-broadcaster"))
+        for loop in loops.all():
+            rt.add_task(loop.start())
         try:
             yield
         finally:
             await http.aclose()
 
-    routers = [router, publications_router, replica_router()]
+    routers = [api_router(), replica_router()]
     if config.dev_sms_sink_mounted:
-        routers.append(dev_router)
+        routers.append(dev_router())
     app = create_app(
         runtime,
         routers,
@@ -125,11 +144,8 @@ def build_app(
         description="Templates, channels, delivery, broadcasts, public board, webhooks.",
         extra_lifespan=background,
     )
-    app.state.sealer = sealer
-    app.state.clock = clock
-    app.state.dispatcher = dispatcher
-    app.state.broadcaster = broadcaster
-    app.state.ingest = ingest
+    app.state.deps = deps
+    app.state.loops = loops
     return app
 
 

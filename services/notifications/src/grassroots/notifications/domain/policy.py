@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Literal
 
@@ -298,3 +298,20 @@ def rate_limited_until(sent_in_window: int, limit: RateLimit, moment: datetime) 
     if sent_in_window < limit.count:
         return None
     return moment + timedelta(seconds=limit.window_seconds / max(1, limit.count))
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """Tunables of delivery."""
+
+    max_attempts: int = 6
+    retry_base_seconds: float = 2.0
+    retry_cap_seconds: float = 900.0
+    batch_size: int = 500
+    concurrency: int = 64
+    lease_seconds: float = 120.0
+    poll_seconds: float = 0.5
+    webhook_pause_after: int = 10
+    quiet: QuietHours = field(default_factory=QuietHours)
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    area_prefix: str = ""

@@ -81,7 +81,7 @@ async def test_a_webhook_created_amid_traffic_gets_the_very_next_event(
         start_notifications(notifications_database_url=sqlite_url) as svc,
     ):
         # However long the consumer keeps its list of subscriptions, a new one counts at once.
-        svc.app.state.ingest.subscription_ttl_seconds = 3600.0
+        svc.app.state.deps.subscriptions.ttl_seconds = 3600.0
         await publisher.publish(submitted(h, "r-before"), h.VILLAGE)
 
         async def consumed() -> bool:
