@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from grassroots.contracts.area import area_tier
+from grassroots.contracts.area import area_tier, county_of
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.orgtree import get_unit
@@ -17,7 +17,6 @@ from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.requests.adapters.orm import callbacks, co_tasks, extensions, requests
 from grassroots.requests.domain.clock import SetDue, details_of
 from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
-from grassroots.requests.service.catalog import county_of
 from grassroots.requests.service.clock import clock_changes, replay_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import (

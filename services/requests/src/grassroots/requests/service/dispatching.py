@@ -8,7 +8,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grassroots.contracts.area import is_within
+from grassroots.contracts.area import county_of, is_within
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.orgtree import OrgUnitView, get_unit
@@ -22,7 +22,6 @@ from grassroots.requests.domain.clock import (
     details_of,
 )
 from grassroots.requests.domain.machine import Action, Status
-from grassroots.requests.service.catalog import county_of
 from grassroots.requests.service.clock import clock_changes, replay_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import (

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from grassroots.contracts.area import county_of
 from grassroots.contracts.events.notify import ContactUpserted
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
@@ -22,7 +23,9 @@ from grassroots.kit.orgtree import OrgUnitView, get_unit
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.kit.tables import outbox as outbox_table
 from grassroots.requests import metrics
+from grassroots.requests.adapters.lookups import route_to_unit
 from grassroots.requests.adapters.orm import history, requests
+from grassroots.requests.adapters.repository import find_item, get_item_by_id
 from grassroots.requests.domain.clock import SetDue, details_of
 from grassroots.requests.domain.duplicates import terms as duplicate_terms
 from grassroots.requests.domain.durations import parse_limit
@@ -33,12 +36,10 @@ from grassroots.requests.domain.machine import (
     Status,
 )
 from grassroots.requests.domain.tracking import new_tracking_code
-from grassroots.requests.service.catalog import county_of, find_item, get_item_by_id
 from grassroots.requests.service.clock import clock_changes, replay_clock, start_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.duplicates import propose_duplicates
 from grassroots.requests.service.events import emit, event_row
-from grassroots.requests.service.lookups import route_to_unit
 
 log = logging.getLogger(__name__)
 

@@ -190,30 +190,23 @@ async def refresh_gauges(ctx: RequestsContext, now: datetime | None = None) -> N
     metrics.SCAN_LAG.set(0 if oldest is None else (now - as_utc(oldest)).total_seconds())
 
 
-async def run_scanner(ctx: RequestsContext) -> None:
-    """Scan every `GR_REQUESTS_SLA_SCAN_SECONDS` until cancelled; errors are logged, not fatal."""
-    interval = ctx.settings.requests_sla_scan_seconds
-    while True:
-        try:
-            await ctx.reload_calendar()
-            started = asyncio.get_running_loop().time()
-            await resume_expired_waits(ctx)
-            await chase_due_requests(ctx)
-            result = await escalate_overdue_requests(ctx)
-            metrics.SCAN_DURATION.observe(asyncio.get_running_loop().time() - started)
-            await supervise_breaches(ctx)
-            result.closed = await close_stale_resolved(ctx)
-            await ctx.idempotency.purge_expired()
-            await refresh_gauges(ctx)
-            if result.overdue or result.closed:
-                log.info(
-                    "sla scan: %d overdue, %d escalated, %d closed",
-                    result.overdue,
-                    result.escalated,
-                    result.closed,
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("sla scan failed; will retry", exc_info=True)
-        await asyncio.sleep(interval)
+async def scan_once(ctx: RequestsContext) -> ScanResult:
+    """One pass of the scanner: waits, reminders, overdue, breaches, stale, gauges."""
+    await ctx.reload_calendar()
+    started = asyncio.get_running_loop().time()
+    await resume_expired_waits(ctx)
+    await chase_due_requests(ctx)
+    result = await escalate_overdue_requests(ctx)
+    metrics.SCAN_DURATION.observe(asyncio.get_running_loop().time() - started)
+    await supervise_breaches(ctx)
+    result.closed = await close_stale_resolved(ctx)
+    await ctx.idempotency.purge_expired()
+    await refresh_gauges(ctx)
+    if result.overdue or result.closed:
+        log.info(
+            "sla scan: %d overdue, %d escalated, %d closed",
+            result.overdue,
+            result.escalated,
+            result.closed,
+        )
+    return result

@@ -1,0 +1,190 @@
+"""Every SQL statement of the requests service's use cases, one function or method per question.
+
+The use cases in `service/` say what they want (`await find_item(session, county, code)`) and
+never build a query; the SQLite/PostgreSQL differences (row locks) are answered here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grassroots.contracts.area import area_prefix
+from grassroots.kit.db import insert_ignoring
+from grassroots.kit.tables import org_units
+from grassroots.requests.adapters.orm import calendar_days, catalog_items, members, requests
+from grassroots.requests.domain.machine import OPEN_STATUSES
+
+
+def is_sqlite(session: AsyncSession) -> bool:
+    """True on SQLite, which takes no row locks (its one writer holds the database)."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+async def find_item(session: AsyncSession, county_area: str, code: str) -> dict[str, Any] | None:
+    """A county's item by code, or None."""
+    row = (
+        await session.execute(
+            select(catalog_items).where(
+                catalog_items.c.county_area == county_area, catalog_items.c.code == code
+            )
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+async def get_item_by_id(session: AsyncSession, item_id: str) -> dict[str, Any]:
+    """An item by id (it must exist: requests point at it)."""
+    row = (await session.execute(select(catalog_items).where(catalog_items.c.id == item_id))).one()
+    return dict(row._mapping)
+
+
+async def add_item(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Insert a catalogue item (IntegrityError when its code is taken in its county)."""
+    await session.execute(insert(catalog_items).values(**row))
+
+
+async def change_item(session: AsyncSession, item_id: str, values: dict[str, Any]) -> None:
+    """Overwrite an item's fields."""
+    await session.execute(
+        update(catalog_items).where(catalog_items.c.id == item_id).values(**values)
+    )
+
+
+async def list_items(
+    session: AsyncSession,
+    county_area: str | None,
+    *,
+    after: str | None,
+    limit: int,
+    category: str | None,
+    include_inactive: bool,
+) -> list[dict[str, Any]]:
+    """A page of items ordered by id."""
+    query = select(catalog_items)
+    if county_area:
+        query = query.where(catalog_items.c.county_area == county_area)
+    if category:
+        query = query.where(catalog_items.c.category == category)
+    if not include_inactive:
+        query = query.where(catalog_items.c.active.is_(True))
+    if after:
+        query = query.where(catalog_items.c.id > after)
+    rows = (await session.execute(query.order_by(catalog_items.c.id).limit(limit))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+# ---------------------------------------------------------------- calendar
+
+
+async def calendar_overrides(session: AsyncSession) -> dict[date, bool]:
+    """Every day the operator declared a holiday (False) or a working day (True)."""
+    rows = (await session.execute(select(calendar_days.c.day, calendar_days.c.is_workday))).all()
+    return {row.day: row.is_workday for row in rows}
+
+
+async def calendar_year(session: AsyncSession, year: int) -> list[Any]:
+    """A year's overrides, by day."""
+    return list(
+        (
+            await session.execute(
+                select(calendar_days)
+                .where(
+                    calendar_days.c.day >= date(year, 1, 1),
+                    calendar_days.c.day <= date(year, 12, 31),
+                )
+                .order_by(calendar_days.c.day)
+            )
+        ).all()
+    )
+
+
+async def replace_calendar_year(
+    session: AsyncSession,
+    year: int,
+    holidays: list[date],
+    workdays: list[date],
+    *,
+    loaded_by: str,
+    loaded_at: datetime,
+) -> None:
+    """Drop a year's overrides and write the given holidays and working days instead."""
+    await session.execute(
+        delete(calendar_days).where(
+            calendar_days.c.day >= date(year, 1, 1), calendar_days.c.day <= date(year, 12, 31)
+        )
+    )
+    rows = [
+        {"day": d, "is_workday": flag, "note": None, "loaded_by": loaded_by, "loaded_at": loaded_at}
+        for flag, days in ((False, holidays), (True, workdays))
+        for d in days
+    ]
+    if rows:
+        await session.execute(insert(calendar_days), rows)
+
+
+# ---------------------------------------------------------------- members replica
+
+
+async def upsert_member(
+    session: AsyncSession, member_id: str, version: int, values: dict[str, Any], at: datetime
+) -> None:
+    """Insert or update a member; an older version never overwrites a newer one."""
+    row = {"member_id": member_id, "version": version, "updated_at": at, **values}
+    result = await session.execute(insert_ignoring(session, members, ["member_id"]).values(**row))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await session.execute(
+            update(members)
+            .where(members.c.member_id == member_id, members.c.version < version)
+            .values(version=version, updated_at=at, **values)
+        )
+
+
+async def change_member(
+    session: AsyncSession, member_id: str, version: int, values: dict[str, Any], at: datetime
+) -> None:
+    """Update a known member to `version`, unless a newer version is already kept."""
+    await session.execute(
+        update(members)
+        .where(members.c.member_id == member_id, members.c.version < version)
+        .values(version=version, updated_at=at, **values)
+    )
+
+
+async def active_members_under(session: AsyncSession, area_code: str) -> list[Any]:
+    """Active members of units inside `area_code`'s subtree, each with its unit's area."""
+    return list(
+        (
+            await session.execute(
+                select(members, org_units.c.area_code.label("unit_area"))
+                .join(org_units, org_units.c.id == members.c.org_unit_id)
+                .where(
+                    members.c.active.is_(True),
+                    org_units.c.area_code.startswith(area_prefix(area_code)),
+                )
+            )
+        ).all()
+    )
+
+
+async def open_loads(session: AsyncSession, member_ids: list[str]) -> dict[str, int]:
+    """How many open requests each of `member_ids` handles (absent: none)."""
+    if not member_ids:
+        return {}
+    rows = (
+        await session.execute(
+            select(requests.c.handler_member_id, func.count())
+            .where(
+                requests.c.handler_member_id.in_(member_ids),
+                requests.c.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+            .group_by(requests.c.handler_member_id)
+        )
+    ).all()
+    return {row.handler_member_id: int(row[1]) for row in rows}
