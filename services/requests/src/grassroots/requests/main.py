@@ -20,15 +20,7 @@ from grassroots.requests.adapters.crypto import PersonalDataCipher
 from grassroots.requests.adapters.lookups import Lookups
 from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
-from grassroots.requests.entrypoints import (
-    attachments,
-    catalog_files,
-    cohandling,
-    duplicates,
-    open311,
-    visits,
-)
-from grassroots.requests.entrypoints.http import routers
+from grassroots.requests.entrypoints.http import api_routers
 from grassroots.requests.entrypoints.loops import loops
 from grassroots.requests.entrypoints.subscribers import subscribers
 from grassroots.requests.service.context import RequestsContext
@@ -71,15 +63,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     app = create_app(
         runtime,
-        [
-            catalog_files.router,
-            *routers,
-            visits.router,
-            cohandling.router,
-            duplicates.router,
-            attachments.router,
-            open311.router,
-        ],
+        api_routers(),
         title="Grassroots requests",
         description="Citizens' requests: catalogue, intake, handling, SLA, escalation, Open311.",
         extra_lifespan=loops(ctx),

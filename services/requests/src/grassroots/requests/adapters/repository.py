@@ -6,6 +6,7 @@ never build a query; the SQLite/PostgreSQL differences (row locks) are answered 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -15,8 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grassroots.contracts.area import area_prefix
 from grassroots.kit.db import insert_ignoring
 from grassroots.kit.tables import org_units
-from grassroots.requests.adapters.orm import calendar_days, catalog_items, members, requests
-from grassroots.requests.domain.machine import OPEN_STATUSES
+from grassroots.requests.adapters.orm import (
+    calendar_days,
+    catalog_items,
+    members,
+    personal_data_reads,
+    requests,
+)
+from grassroots.requests.domain.machine import CLOCK_RUNNING, OPEN_STATUSES
 
 
 def is_sqlite(session: AsyncSession) -> bool:
@@ -188,3 +195,74 @@ async def open_loads(session: AsyncSession, member_ids: list[str]) -> dict[str, 
         )
     ).all()
     return {row.handler_member_id: int(row[1]) for row in rows}
+
+
+# ---------------------------------------------------------------- requests, read by cadres
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """Which requests a cadre's list shows (every field optional but the area prefix)."""
+
+    area_prefix: str
+    statuses: list[str] | None = None
+    org_unit_id: str | None = None
+    handler_member_id: str | None = None
+    accepted_by: str | None = None
+    service_code: str | None = None
+    overdue: bool | None = None
+    due_before: datetime | None = None
+    escalated: bool | None = None
+
+
+async def requests_page(
+    session: AsyncSession,
+    wanted: RequestFilter,
+    *,
+    before_id: str | None,
+    limit: int,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Up to `limit` requests matching `wanted`, newest first, below `before_id` if given."""
+    query = select(requests).where(requests.c.org_area_code.startswith(wanted.area_prefix))
+    if wanted.statuses:
+        query = query.where(requests.c.status.in_(wanted.statuses))
+    if wanted.accepted_by:
+        query = query.where(requests.c.accepted_by == wanted.accepted_by)
+    running = requests.c.status.in_([s.value for s in CLOCK_RUNNING])
+    if wanted.due_before is not None:
+        query = query.where(running & (requests.c.due_at < wanted.due_before))
+    if wanted.escalated is not None:
+        query = query.where(
+            requests.c.escalations > 0 if wanted.escalated else requests.c.escalations == 0
+        )
+    if wanted.org_unit_id:
+        query = query.where(requests.c.org_unit_id == wanted.org_unit_id)
+    if wanted.handler_member_id:
+        query = query.where(requests.c.handler_member_id == wanted.handler_member_id)
+    if wanted.service_code:
+        query = query.where(requests.c.service_code == wanted.service_code)
+    if wanted.overdue is not None:
+        late = running & (requests.c.due_at < now)
+        query = query.where(late) if wanted.overdue else query.where(~late)
+    if before_id is not None:
+        query = query.where(requests.c.id < before_id)
+    rows = (await session.execute(query.order_by(requests.c.id.desc()).limit(limit))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def record_personal_data_read(
+    session: AsyncSession, request_id: str, *, reader: str, role: str, purpose: str, at: datetime
+) -> None:
+    """Log one read of a citizen's unmasked contact."""
+    await session.execute(
+        insert(personal_data_reads).values(
+            request_id=request_id, reader=reader, role=role, purpose=purpose, at=at
+        )
+    )
+
+
+async def find_request(session: AsyncSession, request_id: str) -> dict[str, Any] | None:
+    """A request's row by id, or None."""
+    row = (await session.execute(select(requests).where(requests.c.id == request_id))).first()
+    return dict(row._mapping) if row else None

@@ -27,8 +27,8 @@ from grassroots.kit.proxies import client_address
 from grassroots.requests.adapters.orm import catalog_items, requests
 from grassroots.requests.domain.attachments import Prepared
 from grassroots.requests.domain.machine import Status
-from grassroots.requests.entrypoints.http import idempotent_call
-from grassroots.requests.entrypoints.open311_schemas import (
+from grassroots.requests.entrypoints.http.deps import idempotent_call
+from grassroots.requests.entrypoints.http.open311_schemas import (
     NEW_REQUEST_FORM,
     Open311Created,
     Open311Service,
