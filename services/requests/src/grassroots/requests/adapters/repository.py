@@ -19,11 +19,13 @@ from grassroots.kit.tables import org_units
 from grassroots.requests.adapters.orm import (
     calendar_days,
     catalog_items,
+    history,
     members,
     personal_data_reads,
     requests,
 )
 from grassroots.requests.domain.machine import CLOCK_RUNNING, OPEN_STATUSES
+from grassroots.requests.domain.request import Request
 
 
 def is_sqlite(session: AsyncSession) -> bool:
@@ -266,3 +268,33 @@ async def find_request(session: AsyncSession, request_id: str) -> dict[str, Any]
     """A request's row by id, or None."""
     row = (await session.execute(select(requests).where(requests.c.id == request_id))).first()
     return dict(row._mapping) if row else None
+
+
+# ---------------------------------------------------------------- the request aggregate
+
+
+async def get_for_update(session: AsyncSession, request_id: str) -> Request | None:
+    """The request, its row locked on PostgreSQL until the transaction ends; None if unknown."""
+    query = select(requests).where(requests.c.id == request_id)
+    if not is_sqlite(session):
+        query = query.with_for_update()
+    row = (await session.execute(query)).first()
+    return Request(dict(row._mapping)) if row is not None else None
+
+
+async def save(session: AsyncSession, req: Request) -> bool:
+    """Write what changed since `req` was loaded, then its history; False when someone else
+    changed the request meanwhile (its version moved), and nothing is written."""
+    result = await session.execute(
+        update(requests)
+        .where(requests.c.id == req.id, requests.c.version == req.loaded_version)
+        .values(**req.changed)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    for entry in req.history:
+        await session.execute(insert(history), entry)
+    req.loaded_version = req.row["version"]
+    req.changed = {}
+    req.history = []
+    return True

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
@@ -21,25 +21,27 @@ from grassroots.kit.idempotency import AlreadyAnswered, IdempotentCall, StoredAn
 from grassroots.kit.masking import mask_free_text
 from grassroots.kit.orgtree import OrgUnitView, get_unit
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
-from grassroots.kit.tables import outbox as outbox_table
 from grassroots.requests import metrics
+from grassroots.requests.adapters import repository
 from grassroots.requests.adapters.lookups import route_to_unit
 from grassroots.requests.adapters.orm import history, requests
 from grassroots.requests.adapters.repository import find_item, get_item_by_id
 from grassroots.requests.domain.clock import SetDue, details_of
 from grassroots.requests.domain.duplicates import terms as duplicate_terms
 from grassroots.requests.domain.durations import parse_limit
-from grassroots.requests.domain.machine import (
-    Action,
-    IllegalTransition,
-    RequestState,
-    Status,
+from grassroots.requests.domain.machine import Action, IllegalTransition, Status
+from grassroots.requests.domain.request import (
+    Change,
+    RaisedEvent,
+    Request,
+    history_entry,
+    raised,
 )
 from grassroots.requests.domain.tracking import new_tracking_code
 from grassroots.requests.service.clock import clock_changes, replay_clock, start_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.duplicates import propose_duplicates
-from grassroots.requests.service.events import emit, event_row
+from grassroots.requests.service.events import add_events, outbox_rows
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,6 @@ class Intake:
     visit_id: str | None = None
     public_name_consent: bool = False
     media_url: str | None = None
-
-
-def _is_sqlite(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 def limit_for_tier(item: dict[str, Any], tier: str) -> timedelta:
@@ -193,12 +191,8 @@ def prepare_intake(
             )
         ),
     }
-    outbox = ctx.runtime.outbox
-    writes: list[tuple[Table, dict[str, Any]]] = [
-        (requests, row),
-        (history, history_row(row, "submit", None, actor, now, note=None, details=clock_details)),
-        event_row(
-            outbox,
+    events = [
+        raised(
             "submit",
             row,
             occurred_at=now,
@@ -207,7 +201,7 @@ def prepare_intake(
             received_at=now,
             anonymous=intake.anonymous,
             public_description=mask_free_text(intake.description, [intake.citizen_name])[:2000],
-        ),
+        )
     ]
     if not intake.anonymous:
         # Contact details travel only on gr.notify.v1.> to the notifications service.
@@ -221,10 +215,12 @@ def prepare_intake(
             tracking_code=row["tracking_code"],
             public_name_consent=intake.public_name_consent,
         )
-        event = outbox.envelope(
-            contact, area_code=unit.area_code, aggregate_id=row["id"], actor=actor
-        )
-        writes.append((outbox_table, outbox.row(event, contact)))
+        events.append(RaisedEvent(contact, unit.area_code, row["id"], actor))
+    writes: list[tuple[Table, dict[str, Any]]] = [
+        (requests, row),
+        (history, history_entry(row, "submit", None, actor, now, note=None, details=clock_details)),
+        *outbox_rows(ctx.runtime.outbox, events),
+    ]
     return PreparedIntake(row, writes)
 
 
@@ -301,69 +297,12 @@ async def submit_request(
     raise Conflict("could not draw a unique tracking code; try again")
 
 
-def history_row(
-    row: dict[str, Any],
-    action: str,
-    from_status: str | None,
-    actor: str,
-    at: datetime,
-    *,
-    note: str | None,
-    details: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The history entry of a transition that left the request as `row`."""
-    return {
-        "details": details,
-        "request_id": row["id"],
-        "version": row["version"],
-        "action": action,
-        "from_status": from_status,
-        "to_status": row["status"],
-        "actor": actor,
-        "org_unit_id": row["org_unit_id"],
-        "note": note,
-        "at": at,
-    }
-
-
-async def _record(
-    session: AsyncSession,
-    row: dict[str, Any],
-    action: str,
-    from_status: str | None,
-    actor: str,
-    at: datetime,
-    *,
-    note: str | None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    await session.execute(
-        insert(history),
-        history_row(row, action, from_status, actor, at, note=note, details=details),
-    )
-
-
 async def load_for_update(session: AsyncSession, request_id: str) -> dict[str, Any]:
     """The request's row, locked on PostgreSQL until the transaction ends; 404 if unknown."""
-    query = select(requests).where(requests.c.id == request_id)
-    if not _is_sqlite(session):
-        query = query.with_for_update()
-    row = (await session.execute(query)).first()
-    if row is None:
+    req = await repository.get_for_update(session, request_id)
+    if req is None:
         raise NotFound(f"no request {request_id}")
-    return dict(row._mapping)
-
-
-def state_of(row: dict[str, Any]) -> RequestState:
-    """The state machine's view of a row."""
-    return RequestState(
-        status=Status(row["status"]),
-        version=row["version"],
-        handler_member_id=row["handler_member_id"],
-        rated=row["rating"] is not None,
-        paused_from=Status(row["paused_from"]) if row.get("paused_from") else None,
-        open_co_tasks=row.get("open_co_tasks") or 0,
-    )
+    return req.row
 
 
 async def apply_transition(
@@ -385,50 +324,33 @@ async def apply_transition(
 ) -> dict[str, Any]:
     """Apply `action` to `row` via the state machine; write, record history and emit its event."""
     now = now or utcnow()
-    before = state_of(row)
+    req = Request(row)
+    change = Change(
+        note=note,
+        values=changes,
+        details=details,
+        event_extra=event_extra,
+        event_action=event_action,
+        history_action=history_action,
+    )
     try:
-        after = before.apply(action, handler_member_id=handler_member_id, restore=restore)
+        req.transition(
+            action,
+            actor=actor,
+            at=now,
+            change=change,
+            handler_member_id=handler_member_id,
+            restore=restore,
+        )
     except IllegalTransition as exc:
         raise Conflict(
             str(exc), type_="https://grassroots.example.org/problems/illegal-transition"
         ) from exc
-    values: dict[str, Any] = {
-        "status": after.status.value,
-        "version": after.version,
-        "handler_member_id": after.handler_member_id,
-        "paused_from": after.paused_from.value if after.paused_from else None,
-        "updated_at": now,
-        **(changes or {}),
-    }
-    result = await session.execute(
-        update(requests)
-        .where(requests.c.id == row["id"], requests.c.version == before.version)
-        .values(**values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.save(session, req):
         raise Conflict(f"request {row['id']} changed meanwhile; reload and retry")
-    new_row = {**row, **values}
-    await _record(
-        session,
-        new_row,
-        history_action or action.value,
-        before.status.value,
-        actor,
-        now,
-        note=note,
-        details=details,
-    )
-    await emit(
-        ctx.runtime.outbox,
-        session,
-        event_action or action.value,
-        new_row,
-        occurred_at=now,
-        actor=actor,
-        **(event_extra or {}),
-    )
+    await add_events(ctx.runtime.outbox, session, req.pull_events())
     metrics.TRANSITIONS.labels(action.value).inc()
-    return new_row
+    return req.row
 
 
 def require_holder_scope(principal: Principal, row: dict[str, Any]) -> None:
@@ -750,20 +672,17 @@ async def record_step(
 ) -> dict[str, Any] | None:
     """A step that keeps the status (a reminder, an extension, a helper task): the version
     grows, history and event are written; None when the request changed meanwhile."""
-    values = {**(changes or {}), "version": row["version"] + 1, "updated_at": now}
-    written = await session.execute(
-        update(requests)
-        .where(requests.c.id == row["id"], requests.c.version == row["version"])
-        .values(**values)
+    req = Request(row)
+    req.record(
+        action,
+        actor=actor,
+        at=now,
+        change=Change(note=note, values=changes, details=details, event_extra=event_extra),
     )
-    if written.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.save(session, req):
         return None
-    new_row = {**row, **values}
-    await _record(session, new_row, action, row["status"], actor, now, note=note, details=details)
-    await emit(
-        ctx.runtime.outbox, session, action, new_row, occurred_at=now, actor=actor, **event_extra
-    )
-    return new_row
+    await add_events(ctx.runtime.outbox, session, req.pull_events())
+    return req.row
 
 
 async def record_step_or_conflict(
