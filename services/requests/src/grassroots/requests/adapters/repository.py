@@ -10,21 +10,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.area import area_prefix
 from grassroots.kit.db import insert_ignoring
 from grassroots.kit.tables import org_units
 from grassroots.requests.adapters.orm import (
+    SLA_WATCHED,
     calendar_days,
     catalog_items,
     history,
     members,
     personal_data_reads,
     requests,
+    visits,
 )
-from grassroots.requests.domain.machine import CLOCK_RUNNING, OPEN_STATUSES
+from grassroots.requests.domain.machine import CLOCK_RUNNING, OPEN_STATUSES, Status
 from grassroots.requests.domain.request import Request
 
 
@@ -298,3 +300,247 @@ async def save(session: AsyncSession, req: Request) -> bool:
     req.changed = {}
     req.history = []
     return True
+
+
+# ---------------------------------------------------------------- the SLA scanner's batches
+# Each batch is claimed with SKIP LOCKED on PostgreSQL, so replicas scanning at once skip each
+# other's rows instead of waiting and handling them twice; SQLite has one writer anyway.
+
+
+async def _claimed(session: AsyncSession, query: Any) -> list[dict[str, Any]]:
+    if not is_sqlite(session):
+        query = query.with_for_update(skip_locked=True)
+    return [dict(r._mapping) for r in (await session.execute(query)).all()]
+
+
+async def claim_overdue(
+    session: AsyncSession, *, now: datetime, area_prefix: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` watched requests past their due time, earliest due first."""
+    query = select(requests).where(requests.c.due_at < now, text(SLA_WATCHED))
+    if area_prefix:
+        query = query.where(requests.c.org_area_code.startswith(area_prefix))
+    return await _claimed(session, query.order_by(requests.c.due_at).limit(limit))
+
+
+async def mark_overdue(
+    session: AsyncSession, row: dict[str, Any], *, now: datetime, actor: str, note: str
+) -> dict[str, Any] | None:
+    """Mark one breach (guarded by the version) with its history entry; the row as it now
+    stands, or None when it changed meanwhile or was marked already."""
+    marked = await session.execute(
+        update(requests)
+        .where(
+            requests.c.id == row["id"],
+            requests.c.version == row["version"],
+            requests.c.overdue_marked.is_(False),
+        )
+        .values(
+            overdue_marked=True,
+            overdue_at=now,
+            supervised_at=None,
+            version=row["version"] + 1,
+            updated_at=now,
+        )
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = {
+        **row,
+        "overdue_marked": True,
+        "overdue_at": now,
+        "supervised_at": None,
+        "version": row["version"] + 1,
+        "updated_at": now,
+    }
+    await session.execute(
+        history.insert().values(
+            request_id=row["id"],
+            version=row["version"],
+            action="overdue",
+            from_status=row["status"],
+            to_status=row["status"],
+            actor=actor,
+            org_unit_id=row["org_unit_id"],
+            note=note,
+            at=now,
+        )
+    )
+    return row
+
+
+async def claim_stale_resolved(
+    session: AsyncSession, *, cutoff: datetime, area_prefix: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` requests resolved before `cutoff` (and so never rated)."""
+    query = (
+        select(requests)
+        .where(
+            requests.c.status == Status.RESOLVED.value,
+            requests.c.resolved_at < cutoff,
+        )
+        .limit(limit)
+    )
+    if area_prefix:
+        query = query.where(requests.c.org_area_code.startswith(area_prefix))
+    return await _claimed(session, query)
+
+
+async def claim_due_for_chasing(
+    session: AsyncSession, *, now: datetime, area_prefix: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` running requests past their reminder time, not yet reminded nor due."""
+    query = (
+        select(requests)
+        .where(
+            requests.c.chase_at <= now,
+            requests.c.chased_at.is_(None),
+            requests.c.due_at > now,
+            requests.c.status.in_(sorted(s.value for s in CLOCK_RUNNING)),
+            requests.c.org_area_code.startswith(area_prefix),
+        )
+        .order_by(requests.c.chase_at)
+        .limit(limit)
+    )
+    return await _claimed(session, query)
+
+
+async def claim_unsupervised_breaches(
+    session: AsyncSession, *, breached_before: datetime, area_prefix: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` requests that breached before `breached_before` with no notice yet."""
+    query = (
+        select(requests)
+        .where(
+            requests.c.overdue_at < breached_before,
+            requests.c.supervised_at.is_(None),
+            requests.c.org_area_code.startswith(area_prefix),
+        )
+        .limit(limit)
+    )
+    return await _claimed(session, query)
+
+
+async def last_breaching_unit(session: AsyncSession, request_id: str) -> str | None:
+    """The unit that held the request at its latest breach."""
+    unit_id: str | None = await session.scalar(
+        select(history.c.org_unit_id)
+        .where(history.c.request_id == request_id, history.c.action == "overdue")
+        .order_by(history.c.version.desc())
+        .limit(1)
+    )
+    return unit_id
+
+
+async def breaches_by_unit(
+    session: AsyncSession, *, county: str, start: datetime, end: datetime, minimum: int
+) -> list[dict[str, Any]]:
+    """Units of a county with at least `minimum` breaches in [start, end), most first."""
+    breaches = func.count()
+    query = (
+        select(history.c.org_unit_id, breaches.label("breaches"))
+        .join(requests, requests.c.id == history.c.request_id)
+        .where(
+            history.c.action == "overdue",
+            history.c.at >= start,
+            history.c.at < end,
+            requests.c.county_area == county,
+        )
+        .group_by(history.c.org_unit_id)
+        .having(breaches >= minimum)
+        .order_by(text("breaches DESC"), history.c.org_unit_id)
+    )
+    rows = (await session.execute(query)).all()
+    return [{"org_unit_id": r.org_unit_id, "breaches": int(r.breaches)} for r in rows]
+
+
+async def open_by_tier(
+    session: AsyncSession, *, now: datetime, area_prefix: str
+) -> tuple[list[tuple[str, int, int]], datetime | None]:
+    """Open and overdue counts per holding tier, and the earliest unmarked breach's due time."""
+    open_ = requests.c.status.in_(sorted(s.value for s in OPEN_STATUSES))
+    scope = requests.c.org_area_code.startswith(area_prefix)
+    rows = (
+        await session.execute(
+            select(
+                requests.c.org_tier,
+                func.count(),
+                func.count().filter(requests.c.due_at < now),
+            )
+            .where(open_, scope)
+            .group_by(requests.c.org_tier)
+        )
+    ).all()
+    oldest = await session.scalar(
+        select(func.min(requests.c.due_at)).where(
+            and_(open_, scope, requests.c.overdue_marked.is_(False), requests.c.due_at < now)
+        )
+    )
+    return [(r[0], r[1], r[2]) for r in rows], oldest
+
+
+# ---------------------------------------------------------------- the clock's history
+
+
+async def clock_history(session: AsyncSession, request_id: str) -> list[Any]:
+    """The time and details of every history entry of a request, oldest first."""
+    return list(
+        (
+            await session.execute(
+                select(history.c.at, history.c.details)
+                .where(history.c.request_id == request_id)
+                .order_by(history.c.version)
+            )
+        ).all()
+    )
+
+
+async def open_due_times(session: AsyncSession, area_prefix: str) -> list[Any]:
+    """Id, due and reminder time of every open request inside `area_prefix`."""
+    return list(
+        (
+            await session.execute(
+                select(requests.c.id, requests.c.due_at, requests.c.chase_at).where(
+                    requests.c.status.in_(sorted(s.value for s in OPEN_STATUSES)),
+                    requests.c.org_area_code.startswith(area_prefix),
+                )
+            )
+        ).all()
+    )
+
+
+async def set_columns(session: AsyncSession, request_id: str, values: dict[str, Any]) -> None:
+    """Overwrite some of a request's columns, outside the version (a recomputed due time)."""
+    await session.execute(update(requests).where(requests.c.id == request_id).values(**values))
+
+
+# ---------------------------------------------------------------- visits
+
+
+async def add_visit(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Insert a visit."""
+    await session.execute(insert(visits).values(**row))
+
+
+async def visits_in_month(session: AsyncSession, month: str, area_code: str) -> list[Any]:
+    """Visits of a month (YYYY-MM) logged by units inside `area_code`'s subtree."""
+    return list(
+        (
+            await session.execute(
+                select(visits).where(
+                    visits.c.month == month,
+                    visits.c.org_area_code.startswith(area_prefix(area_code)),
+                )
+            )
+        ).all()
+    )
+
+
+async def statuses_of(session: AsyncSession, request_ids: list[str]) -> dict[str, str]:
+    """The status of each of `request_ids` that exists."""
+    if not request_ids:
+        return {}
+    found = await session.execute(
+        select(requests.c.id, requests.c.status).where(requests.c.id.in_(request_ids))
+    )
+    return {r.id: r.status for r in found}
