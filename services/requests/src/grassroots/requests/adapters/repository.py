@@ -6,20 +6,26 @@ never build a query; the SQLite/PostgreSQL differences (row locks) are answered 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy import Table, and_, delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.contracts.area import area_prefix
 from grassroots.kit.db import insert_ignoring
+from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.tables import org_units
 from grassroots.requests.adapters.orm import (
     SLA_WATCHED,
     calendar_days,
+    callbacks,
     catalog_items,
+    co_tasks,
+    extensions,
     history,
     members,
     personal_data_reads,
@@ -28,6 +34,26 @@ from grassroots.requests.adapters.orm import (
 )
 from grassroots.requests.domain.machine import CLOCK_RUNNING, OPEN_STATUSES, Status
 from grassroots.requests.domain.request import Request
+
+# One row for a writer that inserts rows itself (the intake's group commit): its table, its values.
+Write = tuple[Table, dict[str, Any]]
+
+
+def new_request_rows(row: dict[str, Any], first_entry: dict[str, Any]) -> list[Write]:
+    """The rows that store a new request: itself and its first history entry."""
+    return [(requests, row), (history, first_entry)]
+
+
+class AlreadyStored(Exception):
+    """A row with the same unique key is stored already (a catalogue code, a tracking code)."""
+
+
+async def write_grouped(writer: GroupCommit, writes: Sequence[Write]) -> None:
+    """Commit `writes` in the writer's next shared transaction (AlreadyStored on a duplicate)."""
+    try:
+        await writer.write(writes)
+    except IntegrityError as exc:
+        raise AlreadyStored(str(exc)) from exc
 
 
 def is_sqlite(session: AsyncSession) -> bool:
@@ -57,8 +83,11 @@ async def get_item_by_id(session: AsyncSession, item_id: str) -> dict[str, Any]:
 
 
 async def add_item(session: AsyncSession, row: dict[str, Any]) -> None:
-    """Insert a catalogue item (IntegrityError when its code is taken in its county)."""
-    await session.execute(insert(catalog_items).values(**row))
+    """Insert a catalogue item (AlreadyStored when its code is taken in its county)."""
+    try:
+        await session.execute(insert(catalog_items).values(**row))
+    except IntegrityError as exc:
+        raise AlreadyStored(str(exc)) from exc
 
 
 async def change_item(session: AsyncSession, item_id: str, values: dict[str, Any]) -> None:
@@ -544,3 +573,215 @@ async def statuses_of(session: AsyncSession, request_ids: list[str]) -> dict[str
         select(requests.c.id, requests.c.status).where(requests.c.id.in_(request_ids))
     )
     return {r.id: r.status for r in found}
+
+
+async def claim_expired_waits(
+    session: AsyncSession, *, now: datetime, area_prefix: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` requests waiting for the citizen past their maximum wait."""
+    query = (
+        select(requests)
+        .where(
+            requests.c.status == Status.WAITING.value,
+            requests.c.paused_until < now,
+            requests.c.org_area_code.startswith(area_prefix),
+        )
+        .limit(limit)
+    )
+    return await _claimed(session, query)
+
+
+async def last_details(session: AsyncSession, request_id: str, action: str) -> Any:
+    """The details of the request's latest history entry of `action`, or None."""
+    return await session.scalar(
+        select(history.c.details)
+        .where(history.c.request_id == request_id, history.c.action == action)
+        .order_by(history.c.version.desc())
+        .limit(1)
+    )
+
+
+# ---------------------------------------------------------------- requests, one by one
+
+
+async def insert_rows(
+    session: AsyncSession, writes: Iterable[tuple[Table, dict[str, Any]]]
+) -> None:
+    """Insert each (table, row) in order (a visit's problem joins the visit's transaction)."""
+    for table, values in writes:
+        await session.execute(insert(table), values)
+
+
+async def request_id_by_tracking_code(session: AsyncSession, code: str) -> str | None:
+    """The id of the request with tracking code `code`, or None."""
+    found = (
+        await session.execute(select(requests.c.id).where(requests.c.tracking_code == code))
+    ).first()
+    return None if found is None else str(found.id)
+
+
+async def find_by_tracking_code(session: AsyncSession, code: str) -> dict[str, Any] | None:
+    """The request with tracking code `code`, or None."""
+    row = (await session.execute(select(requests).where(requests.c.tracking_code == code))).first()
+    return dict(row._mapping) if row else None
+
+
+async def history_of(session: AsyncSession, request_id: str) -> list[dict[str, Any]]:
+    """The request's audit trail, oldest first."""
+    rows = (
+        await session.execute(
+            select(history).where(history.c.request_id == request_id).order_by(history.c.version)
+        )
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+# ------------------------------------------------ co-handling, extensions, callbacks
+
+
+async def co_task_for_update(
+    session: AsyncSession, request_id: str, task_id: str
+) -> dict[str, Any] | None:
+    """A helper task of the request, locked on PostgreSQL; None if unknown."""
+    query = select(co_tasks).where(co_tasks.c.id == task_id, co_tasks.c.request_id == request_id)
+    if not is_sqlite(session):
+        query = query.with_for_update()
+    task = (await session.execute(query)).first()
+    return dict(task._mapping) if task else None
+
+
+async def add_co_task(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Insert a helper task."""
+    await session.execute(insert(co_tasks).values(**row))
+
+
+async def change_co_task(session: AsyncSession, task_id: str, values: dict[str, Any]) -> None:
+    """Overwrite fields of a helper task."""
+    await session.execute(update(co_tasks).where(co_tasks.c.id == task_id).values(**values))
+
+
+async def holder_area_of(session: AsyncSession, request_id: str) -> str | None:
+    """The area code of the unit holding the request, or None if there is no such request."""
+    area: str | None = await session.scalar(
+        select(requests.c.org_area_code).where(requests.c.id == request_id)
+    )
+    return area
+
+
+async def co_tasks_of(session: AsyncSession, request_id: str) -> list[dict[str, Any]]:
+    """The helper tasks of a request, oldest first."""
+    rows = (
+        await session.execute(
+            select(co_tasks)
+            .where(co_tasks.c.request_id == request_id)
+            .order_by(co_tasks.c.created_at)
+        )
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def pending_extensions(session: AsyncSession, request_id: str) -> int:
+    """How many extensions of the request wait for a decision."""
+    count: int | None = await session.scalar(
+        select(func.count()).where(
+            extensions.c.request_id == request_id, extensions.c.status == "pending"
+        )
+    )
+    return count or 0
+
+
+async def add_extension(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Insert an extension request."""
+    await session.execute(insert(extensions).values(**row))
+
+
+async def find_extension(
+    session: AsyncSession, request_id: str, extension_id: str
+) -> dict[str, Any] | None:
+    """An extension of the request, or None."""
+    found = (
+        await session.execute(
+            select(extensions).where(
+                extensions.c.id == extension_id, extensions.c.request_id == request_id
+            )
+        )
+    ).first()
+    return dict(found._mapping) if found else None
+
+
+async def change_extension(
+    session: AsyncSession, extension_id: str, values: dict[str, Any]
+) -> None:
+    """Overwrite fields of an extension (its decision)."""
+    await session.execute(
+        update(extensions).where(extensions.c.id == extension_id).values(**values)
+    )
+
+
+async def callback_outcomes(session: AsyncSession, request_id: str) -> list[str]:
+    """The outcome of each callback of the request so far."""
+    rows = (
+        await session.execute(
+            select(callbacks.c.outcome).where(callbacks.c.request_id == request_id)
+        )
+    ).all()
+    return [r.outcome for r in rows]
+
+
+async def add_callback(session: AsyncSession, row: dict[str, Any]) -> None:
+    """Insert a callback."""
+    await session.execute(insert(callbacks).values(**row))
+
+
+# ---------------------------------------------------------------- Open311
+
+
+async def active_items_by_code(session: AsyncSession, county_area: str) -> list[dict[str, Any]]:
+    """A county's active catalogue items, by code."""
+    rows = (
+        await session.execute(
+            select(catalog_items)
+            .where(catalog_items.c.county_area == county_area, catalog_items.c.active.is_(True))
+            .order_by(catalog_items.c.code)
+        )
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+@dataclass(frozen=True)
+class RequestWindow:
+    """Which requests of a county an Open311 search answers: by id, or by time and filters."""
+
+    ids: list[str] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    service_codes: list[str] | None = None
+    # Only statuses in `statuses_in`, or only those not in `statuses_not_in`.
+    statuses_in: list[str] | None = None
+    statuses_not_in: list[str] | None = None
+
+
+async def requests_with_service_names(
+    session: AsyncSession, county_area: str, window: RequestWindow, limit: int
+) -> list[tuple[dict[str, Any], str]]:
+    """Up to `limit` requests of the county in `window`, newest first, with their item's name."""
+    query = (
+        select(requests, catalog_items.c.name.label("service_name"))
+        .join(catalog_items, catalog_items.c.id == requests.c.catalog_item_id)
+        .where(requests.c.county_area == county_area)
+    )
+    if window.ids is not None:
+        query = query.where(requests.c.id.in_(window.ids))
+    else:
+        query = query.where(
+            requests.c.received_at >= window.start, requests.c.received_at <= window.end
+        )
+        if window.service_codes is not None:
+            query = query.where(requests.c.service_code.in_(window.service_codes))
+        if window.statuses_not_in is not None:
+            query = query.where(requests.c.status.not_in(window.statuses_not_in))
+        elif window.statuses_in is not None:
+            query = query.where(requests.c.status.in_(window.statuses_in))
+    query = query.order_by(requests.c.received_at.desc()).limit(limit)
+    rows = (await session.execute(query)).all()
+    return [(dict(r._mapping), r.service_name) for r in rows]

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Invalid
 from grassroots.requests.adapters import repository
 from grassroots.requests.service.clock import recompute_open_requests

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from uuid6 import uuid7
 
 from grassroots.contracts.area import county_of
@@ -50,7 +49,7 @@ async def create_item(
     try:
         async with ctx.db.transaction() as session:
             await repository.add_item(session, row)
-    except IntegrityError as exc:
+    except repository.AlreadyStored as exc:
         raise Conflict(f"catalogue item {fields['code']} already exists in {county_area}") from exc
     return row
 

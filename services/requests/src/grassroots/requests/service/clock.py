@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.kit.clock import as_utc
+from grassroots.kit.db import AsyncSession
 from grassroots.requests.adapters import repository
 from grassroots.requests.domain.calendar import CalendarKind
 from grassroots.requests.domain.clock import (

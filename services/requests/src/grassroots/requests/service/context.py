@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.kit.app import Runtime
-from grassroots.kit.db import Database
+from grassroots.kit.db import AsyncSession, Database
 from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.requests.adapters.crypto import PersonalDataCipher

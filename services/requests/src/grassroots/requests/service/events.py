@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.outbox import Outbox
 from grassroots.kit.tables import outbox as outbox_table
+from grassroots.requests.adapters.repository import Write
 from grassroots.requests.domain.request import RaisedEvent, raised
 
 
@@ -26,11 +25,9 @@ async def add_events(outbox: Outbox, session: AsyncSession, events: Iterable[Rai
         )
 
 
-def outbox_rows(
-    outbox: Outbox, events: Iterable[RaisedEvent]
-) -> list[tuple[Table, dict[str, Any]]]:
+def outbox_rows(outbox: Outbox, events: Iterable[RaisedEvent]) -> list[Write]:
     """The outbox rows of `events`, for writers that insert rows themselves (group commit)."""
-    rows: list[tuple[Table, dict[str, Any]]] = []
+    rows: list[Write] = []
     for event in events:
         envelope = outbox.envelope(
             event.data,

@@ -8,15 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
 from grassroots.contracts.area import county_of
 from grassroots.contracts.events.notify import ContactUpserted
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.idempotency import AlreadyAnswered, IdempotentCall, StoredAnswer
 from grassroots.kit.masking import mask_free_text
 from grassroots.kit.orgtree import OrgUnitView, get_unit
@@ -24,7 +22,6 @@ from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
 from grassroots.requests import metrics
 from grassroots.requests.adapters import repository
 from grassroots.requests.adapters.lookups import route_to_unit
-from grassroots.requests.adapters.orm import history, requests
 from grassroots.requests.adapters.repository import find_item, get_item_by_id
 from grassroots.requests.domain.clock import SetDue, details_of
 from grassroots.requests.domain.duplicates import terms as duplicate_terms
@@ -105,7 +102,7 @@ class PreparedIntake:
     """A new request's row and every row its intake writes (request, history, outbox)."""
 
     row: dict[str, Any]
-    writes: list[tuple[Table, dict[str, Any]]]
+    writes: list[repository.Write]
 
 
 def prepare_intake(
@@ -216,9 +213,9 @@ def prepare_intake(
             public_name_consent=intake.public_name_consent,
         )
         events.append(RaisedEvent(contact, unit.area_code, row["id"], actor))
-    writes: list[tuple[Table, dict[str, Any]]] = [
-        (requests, row),
-        (history, history_entry(row, "submit", None, actor, now, note=None, details=clock_details)),
+    first_entry = history_entry(row, "submit", None, actor, now, note=None, details=clock_details)
+    writes = [
+        *repository.new_request_rows(row, first_entry),
         *outbox_rows(ctx.runtime.outbox, events),
     ]
     return PreparedIntake(row, writes)
@@ -240,8 +237,7 @@ async def take_in(
     prepared = prepare_intake(
         ctx, intake, item, unit, actor=actor, description_terms=duplicate_terms(intake.description)
     )
-    for table, values in prepared.writes:
-        await session.execute(insert(table), values)
+    await repository.insert_rows(session, prepared.writes)
     metrics.INTAKE.labels(intake.channel).inc()
     return prepared.row
 
@@ -284,8 +280,8 @@ async def submit_request(
             call, answer = idempotent
             writes.append(ctx.idempotency.row(call, answer(prepared.row)))
         try:
-            await ctx.intake_writer.write(writes)
-        except IntegrityError:
+            await repository.write_grouped(ctx.intake_writer, writes)
+        except repository.AlreadyStored:
             if idempotent is not None:
                 first = await ctx.idempotency.find(idempotent[0])
                 if first is not None:
@@ -579,14 +575,10 @@ async def give_feedback(
 ) -> dict[str, Any]:
     """The citizen rates the result; an unsatisfied rating reopens the request."""
     async with ctx.db.transaction() as session:
-        found = (
-            await session.execute(
-                select(requests.c.id).where(requests.c.tracking_code == tracking_code)
-            )
-        ).first()
+        found = await repository.request_id_by_tracking_code(session, tracking_code)
         if found is None:
             raise NotFound("no request with this tracking code")
-        row = await load_for_update(session, found.id)
+        row = await load_for_update(session, found)
         if not row["anonymous"]:
             phone = (
                 ctx.cipher.decrypt(
@@ -621,22 +613,16 @@ async def get_request(
 ) -> dict[str, Any]:
     """A request the caller may see."""
     async with ctx.db.read_only() as session:
-        row = (await session.execute(select(requests).where(requests.c.id == request_id))).first()
-    if row is None:
+        data = await repository.find_request(session, request_id)
+    if data is None:
         raise NotFound(f"no request {request_id}")
-    data = dict(row._mapping)
     require_holder_scope(principal, data)
     return data
 
 
 async def history_of(session: AsyncSession, request_id: str) -> list[dict[str, Any]]:
     """The request's audit trail, oldest first."""
-    rows = (
-        await session.execute(
-            select(history).where(history.c.request_id == request_id).order_by(history.c.version)
-        )
-    ).all()
-    return [dict(r._mapping) for r in rows]
+    return await repository.history_of(session, request_id)
 
 
 async def find_by_tracking_code(
@@ -644,12 +630,9 @@ async def find_by_tracking_code(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     """Request, history and catalogue item for a tracking code; 404 if unknown."""
     async with ctx.db.read_only() as session:
-        row = (
-            await session.execute(select(requests).where(requests.c.tracking_code == code))
-        ).first()
-        if row is None:
+        data = await repository.find_by_tracking_code(session, code)
+        if data is None:
             raise NotFound("no request with this tracking code")
-        data = dict(row._mapping)
         return (
             data,
             await history_of(session, data["id"]),

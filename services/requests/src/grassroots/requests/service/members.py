@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.contracts.area import area_depth
 from grassroots.contracts.events.members import (
     MemberExited,
@@ -14,6 +12,7 @@ from grassroots.contracts.events.members import (
     MemberUpdated,
 )
 from grassroots.kit.clock import utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.requests.adapters import repository
 from grassroots.requests.domain.matching import Candidate, rank_candidates
 

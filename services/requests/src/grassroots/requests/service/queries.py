@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Invalid, NotFound
 from grassroots.requests.adapters import repository
 from grassroots.requests.domain.machine import Status

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.orgtree import get_unit
 from grassroots.requests import metrics
 from grassroots.requests.adapters import repository
