@@ -12,6 +12,7 @@ from grassroots.kit.clock import as_utc, utcnow
 from grassroots.kit.db import AsyncSession
 from grassroots.kit.problems import Invalid, NotFound
 from grassroots.requests.adapters import repository
+from grassroots.requests.adapters.repository import RequestFilter
 from grassroots.requests.domain.machine import Status
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import require_holder_scope
@@ -44,7 +45,7 @@ async def list_requests(
     """Up to `limit` requests held inside the caller's subtree, newest first."""
     if query.due_before is not None and query.due_before.tzinfo is None:
         raise Invalid("due_before", "needs a time zone offset")
-    wanted = repository.RequestFilter(
+    wanted = RequestFilter(
         area_prefix=principal.area_prefix,
         statuses=sorted({s.value for s in query.statuses}) if query.statuses else None,
         org_unit_id=query.org_unit_id,

@@ -15,7 +15,7 @@ from grassroots.requests.adapters.orm import requests
 from grassroots.requests.entrypoints.subscribers import apply_member_exited, apply_member_state
 from grassroots.requests.service.sla import close_stale_resolved
 
-from .conftest import CITIZEN, COUNTY, VILLAGE, VILLAGE_CADRE, submit
+from ..conftest import CITIZEN, COUNTY, VILLAGE, VILLAGE_CADRE, submit
 
 pytestmark = pytest.mark.component
 
