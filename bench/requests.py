@@ -37,11 +37,11 @@ from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.kit.testing.servers import NatsServer, PostgresServer, free_port
 from grassroots.requests.adapters.crypto import PersonalDataCipher
+from grassroots.requests.adapters.lookups import Lookups
 from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.main import SPEC
 from grassroots.requests.service.context import RequestsContext
-from grassroots.requests.service.lookups import Lookups
 from grassroots.requests.service.sla import escalate_overdue_requests, refresh_gauges
 
 RATE = int(os.environ.get("GR_BENCH_REQUESTS_RATE", "500"))

@@ -5,39 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
-
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import local_date, utcnow, zone
 from grassroots.kit.orgtree import get_unit
-from grassroots.requests.adapters.orm import history, requests
-from grassroots.requests.domain.machine import CLOCK_RUNNING
+from grassroots.requests.adapters import repository
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import record_step
 
 SCANNER = "system:sla-scanner"
-RUNNING_VALUES = sorted(s.value for s in CLOCK_RUNNING)
 
 
 async def chase_due_requests(ctx: RequestsContext, now: datetime | None = None) -> int:
     """Remind the handler and the unit's supervisor once most of a limit is used (催办)."""
     now = now or utcnow()
     async with ctx.db.transaction() as session:
-        query = (
-            select(requests)
-            .where(
-                requests.c.chase_at <= now,
-                requests.c.chased_at.is_(None),
-                requests.c.due_at > now,
-                requests.c.status.in_(RUNNING_VALUES),
-                requests.c.org_area_code.startswith(ctx.settings.area_prefix),
-            )
-            .order_by(requests.c.chase_at)
-            .limit(ctx.settings.requests_sla_scan_batch)
+        rows = await repository.claim_due_for_chasing(
+            session,
+            now=now,
+            area_prefix=ctx.settings.area_prefix,
+            limit=ctx.settings.requests_sla_scan_batch,
         )
-        if not ctx.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
         chased = 0
         for row in rows:
             chased += (
@@ -64,26 +51,15 @@ async def supervise_breaches(ctx: RequestsContext, now: datetime | None = None) 
     """The day after a breach, notify the supervisor of the breaching unit's parent (督办)."""
     now = now or utcnow()
     async with ctx.db.transaction() as session:
-        query = (
-            select(requests)
-            .where(
-                requests.c.overdue_at < _start_of_local_day(now),
-                requests.c.supervised_at.is_(None),
-                requests.c.org_area_code.startswith(ctx.settings.area_prefix),
-            )
-            .limit(ctx.settings.requests_sla_scan_batch)
+        rows = await repository.claim_unsupervised_breaches(
+            session,
+            breached_before=_start_of_local_day(now),
+            area_prefix=ctx.settings.area_prefix,
+            limit=ctx.settings.requests_sla_scan_batch,
         )
-        if not ctx.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
         supervised = 0
         for row in rows:
-            breached_id = await session.scalar(
-                select(history.c.org_unit_id)
-                .where(history.c.request_id == row["id"], history.c.action == "overdue")
-                .order_by(history.c.version.desc())
-                .limit(1)
-            )
+            breached_id = await repository.last_breaching_unit(session, row["id"])
             breached_id = breached_id or row["org_unit_id"]
             unit = await get_unit(session, breached_id)
             supervising = unit.parent_id if unit and unit.parent_id else breached_id
@@ -120,20 +96,7 @@ async def repeated_breaches(
     principal.require_role("cadre")
     principal.require_area(county)
     start, end = month_bounds(month)
-    breaches = func.count()
-    query = (
-        select(history.c.org_unit_id, breaches.label("breaches"))
-        .join(requests, requests.c.id == history.c.request_id)
-        .where(
-            history.c.action == "overdue",
-            history.c.at >= start,
-            history.c.at < end,
-            requests.c.county_area == county,
-        )
-        .group_by(history.c.org_unit_id)
-        .having(breaches >= minimum)
-        .order_by(text("breaches DESC"), history.c.org_unit_id)
-    )
     async with ctx.db.read_only() as session:
-        rows = (await session.execute(query)).all()
-    return [{"org_unit_id": r.org_unit_id, "breaches": int(r.breaches)} for r in rows]
+        return await repository.breaches_by_unit(
+            session, county=county, start=start, end=end, minimum=minimum
+        )

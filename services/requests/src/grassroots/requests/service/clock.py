@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.kit.clock import as_utc
-from grassroots.requests.adapters.orm import history, requests
+from grassroots.kit.db import AsyncSession
+from grassroots.requests.adapters import repository
 from grassroots.requests.domain.calendar import CalendarKind
 from grassroots.requests.domain.clock import (
     Clock,
@@ -20,10 +18,7 @@ from grassroots.requests.domain.clock import (
     step,
     step_from_details,
 )
-from grassroots.requests.domain.machine import OPEN_STATUSES
 from grassroots.requests.service.context import RequestsContext
-
-OPEN_VALUES = sorted(s.value for s in OPEN_STATUSES)
 
 
 def start_clock(
@@ -52,13 +47,7 @@ def clock_changes(clock: Clock, now: datetime) -> dict[str, Any]:
 
 async def history_steps(session: AsyncSession, request_id: str) -> list[ClockStep]:
     """The clock steps a request's history recorded, oldest first."""
-    rows = (
-        await session.execute(
-            select(history.c.at, history.c.details)
-            .where(history.c.request_id == request_id)
-            .order_by(history.c.version)
-        )
-    ).all()
+    rows = await repository.clock_history(session, request_id)
     steps = [step_from_details(as_utc(r.at), r.details) for r in rows]
     return [s for s in steps if s is not None]
 
@@ -75,21 +64,12 @@ async def recompute_open_requests(
     ctx: RequestsContext, session: AsyncSession, now: datetime
 ) -> int:
     """Replay every open request's clock on the current calendar; how many due times moved."""
-    rows = (
-        await session.execute(
-            select(requests.c.id, requests.c.due_at, requests.c.chase_at).where(
-                requests.c.status.in_(OPEN_VALUES),
-                requests.c.org_area_code.startswith(ctx.settings.area_prefix),
-            )
-        )
-    ).all()
+    rows = await repository.open_due_times(session, ctx.settings.area_prefix)
     moved = 0
     for row in rows:
         clock = await replay_clock(ctx, session, row.id)
         if clock.due_at is None or clock.due_at == as_utc(row.due_at):
             continue
-        await session.execute(
-            update(requests).where(requests.c.id == row.id).values(**clock_changes(clock, now))
-        )
+        await repository.set_columns(session, row.id, clock_changes(clock, now))
         moved += 1
     return moved

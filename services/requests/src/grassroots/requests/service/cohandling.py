@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
-from grassroots.contracts.area import area_tier
+from grassroots.contracts.area import area_tier, county_of
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.orgtree import get_unit
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
-from grassroots.requests.adapters.orm import callbacks, co_tasks, extensions, requests
+from grassroots.requests.adapters import repository
 from grassroots.requests.domain.clock import SetDue, details_of
 from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
-from grassroots.requests.service.catalog import county_of
 from grassroots.requests.service.clock import clock_changes, replay_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import (
@@ -42,13 +40,10 @@ def _require_lead(principal: Principal, row: dict[str, Any]) -> None:
 
 
 async def _task_for_update(session: AsyncSession, request_id: str, task_id: str) -> dict[str, Any]:
-    query = select(co_tasks).where(co_tasks.c.id == task_id, co_tasks.c.request_id == request_id)
-    if session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update()
-    task = (await session.execute(query)).first()
+    task = await repository.co_task_for_update(session, request_id, task_id)
     if task is None:
         raise NotFound(f"no helper task {task_id} on request {request_id}")
-    return dict(task._mapping)
+    return task
 
 
 async def add_co_handler(
@@ -76,18 +71,19 @@ async def add_co_handler(
         if due_at <= now:
             raise Invalid("due_at", "must be in the future")
         task_id = str(uuid7())
-        await session.execute(
-            insert(co_tasks).values(
-                id=task_id,
-                request_id=request_id,
-                org_unit_id=helper.id,
-                org_area_code=helper.area_code,
-                task=task,
-                due_at=due_at,
-                status="open",
-                created_by=principal.sub,
-                created_at=now,
-            )
+        await repository.add_co_task(
+            session,
+            {
+                "id": task_id,
+                "request_id": request_id,
+                "org_unit_id": helper.id,
+                "org_area_code": helper.area_code,
+                "task": task,
+                "due_at": due_at,
+                "status": "open",
+                "created_by": principal.sub,
+                "created_at": now,
+            },
         )
         await record_step_or_conflict(
             ctx,
@@ -127,10 +123,10 @@ async def end_co_task(
             raise Conflict(f"helper task {task_id} is already {task['status']}", type_=ILLEGAL)
         now = utcnow()
         outcome = "closed" if by_lead else "done"
-        await session.execute(
-            update(co_tasks)
-            .where(co_tasks.c.id == task_id)
-            .values(status=outcome, note=note, done_by=principal.sub, done_at=now)
+        await repository.change_co_task(
+            session,
+            task_id,
+            {"status": outcome, "note": note, "done_by": principal.sub, "done_at": now},
         )
         await record_step_or_conflict(
             ctx,
@@ -162,7 +158,7 @@ async def score_co_task(
         if task["score"] is not None:
             raise Conflict(f"helper task {task_id} was already scored")
         now = utcnow()
-        await session.execute(update(co_tasks).where(co_tasks.c.id == task_id).values(score=score))
+        await repository.change_co_task(session, task_id, {"score": score})
         await record_step_or_conflict(
             ctx,
             session,
@@ -184,21 +180,10 @@ async def list_co_tasks(
     """The helper tasks of a request: all of them to its holder, their own to helper units."""
     principal.require_role("member")
     async with ctx.db.read_only() as session:
-        holder_area = await session.scalar(
-            select(requests.c.org_area_code).where(requests.c.id == request_id)
-        )
+        holder_area = await repository.holder_area_of(session, request_id)
         if holder_area is None:
             raise NotFound(f"no request {request_id}")
-        rows = [
-            dict(r._mapping)
-            for r in (
-                await session.execute(
-                    select(co_tasks)
-                    .where(co_tasks.c.request_id == request_id)
-                    .order_by(co_tasks.c.created_at)
-                )
-            ).all()
-        ]
+        rows = await repository.co_tasks_of(session, request_id)
     if principal.covers(holder_area):
         return rows
     own = [r for r in rows if principal.covers(r["org_area_code"])]
@@ -227,11 +212,7 @@ async def request_extension(
             raise Invalid(
                 "due_at", f"must be later than the current due time {current.isoformat()}"
             )
-        pending = await session.scalar(
-            select(func.count()).where(
-                extensions.c.request_id == request_id, extensions.c.status == "pending"
-            )
-        )
+        pending = await repository.pending_extensions(session, request_id)
         if pending:
             raise Conflict(f"request {request_id} already has an extension waiting for a decision")
         extension_id = str(uuid7())
@@ -246,7 +227,7 @@ async def request_extension(
             "requested_by": principal.sub,
             "requested_at": now,
         }
-        await session.execute(insert(extensions).values(**values))
+        await repository.add_extension(session, values)
         await record_step_or_conflict(
             ctx,
             session,
@@ -278,26 +259,19 @@ async def decide_extension(
         parent = await get_unit(session, holder.parent_id) if holder and holder.parent_id else None
         if parent is not None and not principal.covers(parent.area_code):
             raise Forbidden("only the unit above the holding unit decides its extensions")
-        found = (
-            await session.execute(
-                select(extensions).where(
-                    extensions.c.id == extension_id, extensions.c.request_id == request_id
-                )
-            )
-        ).first()
-        if found is None:
+        extension = await repository.find_extension(session, request_id, extension_id)
+        if extension is None:
             raise NotFound(f"no extension {extension_id} on request {request_id}")
-        extension = dict(found._mapping)
         if extension["status"] != "pending":
             raise Conflict(
                 f"extension {extension_id} was already {extension['status']}", type_=ILLEGAL
             )
         now = utcnow()
         decision = "approved" if approve else "rejected"
-        await session.execute(
-            update(extensions)
-            .where(extensions.c.id == extension_id)
-            .values(status=decision, decided_by=principal.sub, decided_at=now, note=note)
+        await repository.change_extension(
+            session,
+            extension_id,
+            {"status": decision, "decided_by": principal.sub, "decided_at": now, "note": note},
         )
         changes: dict[str, Any] = {}
         details = None
@@ -352,12 +326,8 @@ async def record_callback(
             raise Conflict(
                 f"callbacks follow the result; the request is {row['status']}", type_=ILLEGAL
             )
-        earlier = (
-            await session.execute(
-                select(callbacks.c.outcome).where(callbacks.c.request_id == request_id)
-            )
-        ).all()
-        if any(r.outcome in ("reached", "unreachable") for r in earlier):
+        earlier = await repository.callback_outcomes(session, request_id)
+        if any(outcome in ("reached", "unreachable") for outcome in earlier):
             raise Conflict(f"request {request_id} already has a final callback")
         attempt = len(earlier) + 1
         outcome = (
@@ -367,18 +337,19 @@ async def record_callback(
         )
         now = utcnow()
         callback_id = str(uuid7())
-        await session.execute(
-            insert(callbacks).values(
-                id=callback_id,
-                request_id=request_id,
-                reached=reached,
-                attempt=attempt,
-                outcome=outcome,
-                rating=rating,
-                comment=comment,
-                recorded_by=principal.sub,
-                recorded_at=now,
-            )
+        await repository.add_callback(
+            session,
+            {
+                "id": callback_id,
+                "request_id": request_id,
+                "reached": reached,
+                "attempt": attempt,
+                "outcome": outcome,
+                "rating": rating,
+                "comment": comment,
+                "recorded_by": principal.sub,
+                "recorded_at": now,
+            },
         )
         row = await record_step_or_conflict(
             ctx,

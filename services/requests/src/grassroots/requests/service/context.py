@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grassroots.kit.app import Runtime
-from grassroots.kit.db import Database
+from grassroots.kit.db import AsyncSession, Database
 from grassroots.kit.groupcommit import GroupCommit
 from grassroots.kit.idempotency import IdempotencyKeys
 from grassroots.requests.adapters.crypto import PersonalDataCipher
-from grassroots.requests.adapters.orm import calendar_days
+from grassroots.requests.adapters.lookups import Lookups
+from grassroots.requests.adapters.repository import calendar_overrides
 from grassroots.requests.adapters.storage import ObjectStorage
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.domain.calendar import WorkCalendar
-
-if TYPE_CHECKING:
-    from grassroots.requests.service.lookups import Lookups
 
 
 @dataclass
@@ -43,12 +37,11 @@ class RequestsContext:
 
     async def reload_calendar(self, session: AsyncSession | None = None) -> WorkCalendar:
         """Rebuild the working-day calendar from the operator's overrides."""
-        query = select(calendar_days.c.day, calendar_days.c.is_workday)
+        overrides: dict[date, bool]
         if session is None:
             async with self.db.read_only() as own:
-                rows = (await own.execute(query)).all()
+                overrides = await calendar_overrides(own)
         else:
-            rows = (await session.execute(query)).all()
-        overrides: dict[date, bool] = {row.day: row.is_workday for row in rows}
+            overrides = await calendar_overrides(session)
         self.calendar = WorkCalendar(overrides)
         return self.calendar

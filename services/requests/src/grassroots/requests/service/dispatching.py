@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grassroots.contracts.area import is_within
+from grassroots.contracts.area import county_of, is_within
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.orgtree import OrgUnitView, get_unit
 from grassroots.kit.problems import Conflict, Invalid
-from grassroots.requests.adapters.orm import history, requests
+from grassroots.requests.adapters import repository
 from grassroots.requests.domain.clock import (
     Pause,
     Refund,
@@ -22,7 +20,6 @@ from grassroots.requests.domain.clock import (
     details_of,
 )
 from grassroots.requests.domain.machine import Action, Status
-from grassroots.requests.service.catalog import county_of
 from grassroots.requests.service.clock import clock_changes, replay_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.handling import (
@@ -135,12 +132,7 @@ async def return_request(
 
 
 async def _returning_unit(session: AsyncSession, request_id: str) -> str:
-    details = await session.scalar(
-        select(history.c.details)
-        .where(history.c.request_id == request_id, history.c.action == Action.RETURN.value)
-        .order_by(history.c.version.desc())
-        .limit(1)
-    )
+    details = await repository.last_details(session, request_id, Action.RETURN.value)
     if not details:
         raise Conflict(f"request {request_id} was not returned")
     return str(details["returning_org_unit_id"])
@@ -275,18 +267,12 @@ async def resume_expired_waits(ctx: RequestsContext, now: datetime | None = None
     """Resume every request whose maximum wait for the citizen has passed."""
     now = now or utcnow()
     async with ctx.db.transaction() as session:
-        query = (
-            select(requests)
-            .where(
-                requests.c.status == Status.WAITING.value,
-                requests.c.paused_until < now,
-                requests.c.org_area_code.startswith(ctx.settings.area_prefix),
-            )
-            .limit(ctx.settings.requests_sla_scan_batch)
+        rows = await repository.claim_expired_waits(
+            session,
+            now=now,
+            area_prefix=ctx.settings.area_prefix,
+            limit=ctx.settings.requests_sla_scan_batch,
         )
-        if not ctx.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
         for row in rows:
             await resume(ctx, session, row, actor=SYSTEM, cause="timeout", now=now)
     return len(rows)

@@ -1,95 +1,42 @@
-"""Build the public event of each transition and add it to the outbox with the change."""
+"""The one door to the outbox: the events a request raised, written by the kit's `Outbox`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from grassroots.contracts.events.base import AggregateEvent
-from grassroots.contracts.events.requests import (
-    AttachmentAdded,
-    CallbackRecorded,
-    CoHandlerAdded,
-    CoTaskDone,
-    CoTaskScored,
-    ExtensionDecided,
-    ExtensionRequested,
-    FeedbackGiven,
-    RequestAccepted,
-    RequestAssigned,
-    RequestChased,
-    RequestClosed,
-    RequestDispatched,
-    RequestEscalated,
-    RequestExplained,
-    RequestMerged,
-    RequestOverdue,
-    RequestReopened,
-    RequestResolved,
-    RequestResumed,
-    RequestReturned,
-    RequestStarted,
-    RequestSubmitted,
-    RequestSupervised,
-    RequestUnmerged,
-    RequestWaiting,
-    ReturnDecided,
-)
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.outbox import Outbox
 from grassroots.kit.tables import outbox as outbox_table
-
-EVENT_OF_ACTION: dict[str, type[AggregateEvent]] = {
-    "submit": RequestSubmitted,
-    "accept": RequestAccepted,
-    "assign": RequestAssigned,
-    "start": RequestStarted,
-    "escalate": RequestEscalated,
-    "explain": RequestExplained,
-    "resolve": RequestResolved,
-    "feedback": FeedbackGiven,
-    "reopen": RequestReopened,
-    "overdue": RequestOverdue,
-    "close": RequestClosed,
-    "dispatch": RequestDispatched,
-    "return": RequestReturned,
-    "uphold_return": ReturnDecided,
-    "reject_return": ReturnDecided,
-    "wait": RequestWaiting,
-    "resume": RequestResumed,
-    "co_handler_added": CoHandlerAdded,
-    "co_task_done": CoTaskDone,
-    "co_task_scored": CoTaskScored,
-    "extension_requested": ExtensionRequested,
-    "extension_decided": ExtensionDecided,
-    "chased": RequestChased,
-    "supervised": RequestSupervised,
-    "callback": CallbackRecorded,
-    "merge": RequestMerged,
-    "unmerge": RequestUnmerged,
-    "attachment_added": AttachmentAdded,
-}
+from grassroots.requests.adapters.repository import Write
+from grassroots.requests.domain.request import RaisedEvent, raised
 
 
-def event_data(
-    action: str, row: dict[str, Any], *, occurred_at: datetime, **extra: Any
-) -> AggregateEvent:
-    """The event of `action` on the request as it now stands (`row`)."""
-    model = EVENT_OF_ACTION[action]
-    return model(
-        request_id=row["id"],
-        org_unit_id=row["org_unit_id"],
-        area_code=row["area_code"],
-        service_code=row["service_code"],
-        status=row["status"],
-        due_at=row["due_at"],
-        handler_member_id=row.get("handler_member_id"),
-        version=row["version"],
-        occurred_at=occurred_at,
-        **extra,
-    )
+async def add_events(outbox: Outbox, session: AsyncSession, events: Iterable[RaisedEvent]) -> None:
+    """Add each event to the outbox inside `session`'s transaction, in order."""
+    for event in events:
+        await outbox.add(
+            session,
+            event.data,
+            area_code=event.area_code,
+            aggregate_id=event.aggregate_id,
+            actor=event.actor,
+        )
+
+
+def outbox_rows(outbox: Outbox, events: Iterable[RaisedEvent]) -> list[Write]:
+    """The outbox rows of `events`, for writers that insert rows themselves (group commit)."""
+    rows: list[Write] = []
+    for event in events:
+        envelope = outbox.envelope(
+            event.data,
+            area_code=event.area_code,
+            aggregate_id=event.aggregate_id,
+            actor=event.actor,
+        )
+        rows.append((outbox_table, outbox.row(envelope, event.data)))
+    return rows
 
 
 async def emit(
@@ -102,26 +49,7 @@ async def emit(
     actor: str,
     **extra: Any,
 ) -> None:
-    """Record the event of `action` on the request as it now stands (`row`)."""
-    data = event_data(action, row, occurred_at=occurred_at, **extra)
-    # The subject carries the area of the unit holding the request, so tiers filter by it.
-    await outbox.add(
-        session, data, area_code=row["org_area_code"], aggregate_id=row["id"], actor=actor
+    """Add the event of `action` on the request as it now stands (`row`)."""
+    await add_events(
+        outbox, session, [raised(action, row, occurred_at=occurred_at, actor=actor, **extra)]
     )
-
-
-def event_row(
-    outbox: Outbox,
-    action: str,
-    row: dict[str, Any],
-    *,
-    occurred_at: datetime,
-    actor: str,
-    **extra: Any,
-) -> tuple[Table, dict[str, Any]]:
-    """The outbox row of `action`'s event, for writers that insert rows themselves."""
-    data = event_data(action, row, occurred_at=occurred_at, **extra)
-    event = outbox.envelope(
-        data, area_code=row["org_area_code"], aggregate_id=row["id"], actor=actor
-    )
-    return outbox_table, outbox.row(event, data)

@@ -8,37 +8,37 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from uuid6 import uuid7
 
+from grassroots.contracts.area import county_of
 from grassroots.contracts.events.notify import ContactUpserted
 from grassroots.kit.auth import Principal
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.idempotency import AlreadyAnswered, IdempotentCall, StoredAnswer
 from grassroots.kit.masking import mask_free_text
 from grassroots.kit.orgtree import OrgUnitView, get_unit
 from grassroots.kit.problems import Conflict, Forbidden, Invalid, NotFound
-from grassroots.kit.tables import outbox as outbox_table
 from grassroots.requests import metrics
-from grassroots.requests.adapters.orm import history, requests
+from grassroots.requests.adapters import repository
+from grassroots.requests.adapters.lookups import route_to_unit
+from grassroots.requests.adapters.repository import find_item, get_item_by_id
 from grassroots.requests.domain.clock import SetDue, details_of
 from grassroots.requests.domain.duplicates import terms as duplicate_terms
 from grassroots.requests.domain.durations import parse_limit
-from grassroots.requests.domain.machine import (
-    Action,
-    IllegalTransition,
-    RequestState,
-    Status,
+from grassroots.requests.domain.machine import Action, IllegalTransition, Status
+from grassroots.requests.domain.request import (
+    Change,
+    RaisedEvent,
+    Request,
+    history_entry,
+    raised,
 )
 from grassroots.requests.domain.tracking import new_tracking_code
-from grassroots.requests.service.catalog import county_of, find_item, get_item_by_id
 from grassroots.requests.service.clock import clock_changes, replay_clock, start_clock
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.duplicates import propose_duplicates
-from grassroots.requests.service.events import emit, event_row
-from grassroots.requests.service.lookups import route_to_unit
+from grassroots.requests.service.events import add_events, outbox_rows
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +64,6 @@ class Intake:
     visit_id: str | None = None
     public_name_consent: bool = False
     media_url: str | None = None
-
-
-def _is_sqlite(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
 
 
 def limit_for_tier(item: dict[str, Any], tier: str) -> timedelta:
@@ -106,7 +102,7 @@ class PreparedIntake:
     """A new request's row and every row its intake writes (request, history, outbox)."""
 
     row: dict[str, Any]
-    writes: list[tuple[Table, dict[str, Any]]]
+    writes: list[repository.Write]
 
 
 def prepare_intake(
@@ -192,12 +188,8 @@ def prepare_intake(
             )
         ),
     }
-    outbox = ctx.runtime.outbox
-    writes: list[tuple[Table, dict[str, Any]]] = [
-        (requests, row),
-        (history, history_row(row, "submit", None, actor, now, note=None, details=clock_details)),
-        event_row(
-            outbox,
+    events = [
+        raised(
             "submit",
             row,
             occurred_at=now,
@@ -206,7 +198,7 @@ def prepare_intake(
             received_at=now,
             anonymous=intake.anonymous,
             public_description=mask_free_text(intake.description, [intake.citizen_name])[:2000],
-        ),
+        )
     ]
     if not intake.anonymous:
         # Contact details travel only on gr.notify.v1.> to the notifications service.
@@ -220,10 +212,12 @@ def prepare_intake(
             tracking_code=row["tracking_code"],
             public_name_consent=intake.public_name_consent,
         )
-        event = outbox.envelope(
-            contact, area_code=unit.area_code, aggregate_id=row["id"], actor=actor
-        )
-        writes.append((outbox_table, outbox.row(event, contact)))
+        events.append(RaisedEvent(contact, unit.area_code, row["id"], actor))
+    first_entry = history_entry(row, "submit", None, actor, now, note=None, details=clock_details)
+    writes = [
+        *repository.new_request_rows(row, first_entry),
+        *outbox_rows(ctx.runtime.outbox, events),
+    ]
     return PreparedIntake(row, writes)
 
 
@@ -243,8 +237,7 @@ async def take_in(
     prepared = prepare_intake(
         ctx, intake, item, unit, actor=actor, description_terms=duplicate_terms(intake.description)
     )
-    for table, values in prepared.writes:
-        await session.execute(insert(table), values)
+    await repository.insert_rows(session, prepared.writes)
     metrics.INTAKE.labels(intake.channel).inc()
     return prepared.row
 
@@ -287,8 +280,8 @@ async def submit_request(
             call, answer = idempotent
             writes.append(ctx.idempotency.row(call, answer(prepared.row)))
         try:
-            await ctx.intake_writer.write(writes)
-        except IntegrityError:
+            await repository.write_grouped(ctx.intake_writer, writes)
+        except repository.AlreadyStored:
             if idempotent is not None:
                 first = await ctx.idempotency.find(idempotent[0])
                 if first is not None:
@@ -300,69 +293,12 @@ async def submit_request(
     raise Conflict("could not draw a unique tracking code; try again")
 
 
-def history_row(
-    row: dict[str, Any],
-    action: str,
-    from_status: str | None,
-    actor: str,
-    at: datetime,
-    *,
-    note: str | None,
-    details: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The history entry of a transition that left the request as `row`."""
-    return {
-        "details": details,
-        "request_id": row["id"],
-        "version": row["version"],
-        "action": action,
-        "from_status": from_status,
-        "to_status": row["status"],
-        "actor": actor,
-        "org_unit_id": row["org_unit_id"],
-        "note": note,
-        "at": at,
-    }
-
-
-async def _record(
-    session: AsyncSession,
-    row: dict[str, Any],
-    action: str,
-    from_status: str | None,
-    actor: str,
-    at: datetime,
-    *,
-    note: str | None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    await session.execute(
-        insert(history),
-        history_row(row, action, from_status, actor, at, note=note, details=details),
-    )
-
-
 async def load_for_update(session: AsyncSession, request_id: str) -> dict[str, Any]:
     """The request's row, locked on PostgreSQL until the transaction ends; 404 if unknown."""
-    query = select(requests).where(requests.c.id == request_id)
-    if not _is_sqlite(session):
-        query = query.with_for_update()
-    row = (await session.execute(query)).first()
-    if row is None:
+    req = await repository.get_for_update(session, request_id)
+    if req is None:
         raise NotFound(f"no request {request_id}")
-    return dict(row._mapping)
-
-
-def state_of(row: dict[str, Any]) -> RequestState:
-    """The state machine's view of a row."""
-    return RequestState(
-        status=Status(row["status"]),
-        version=row["version"],
-        handler_member_id=row["handler_member_id"],
-        rated=row["rating"] is not None,
-        paused_from=Status(row["paused_from"]) if row.get("paused_from") else None,
-        open_co_tasks=row.get("open_co_tasks") or 0,
-    )
+    return req.row
 
 
 async def apply_transition(
@@ -384,50 +320,33 @@ async def apply_transition(
 ) -> dict[str, Any]:
     """Apply `action` to `row` via the state machine; write, record history and emit its event."""
     now = now or utcnow()
-    before = state_of(row)
+    req = Request(row)
+    change = Change(
+        note=note,
+        values=changes,
+        details=details,
+        event_extra=event_extra,
+        event_action=event_action,
+        history_action=history_action,
+    )
     try:
-        after = before.apply(action, handler_member_id=handler_member_id, restore=restore)
+        req.transition(
+            action,
+            actor=actor,
+            at=now,
+            change=change,
+            handler_member_id=handler_member_id,
+            restore=restore,
+        )
     except IllegalTransition as exc:
         raise Conflict(
             str(exc), type_="https://grassroots.example.org/problems/illegal-transition"
         ) from exc
-    values: dict[str, Any] = {
-        "status": after.status.value,
-        "version": after.version,
-        "handler_member_id": after.handler_member_id,
-        "paused_from": after.paused_from.value if after.paused_from else None,
-        "updated_at": now,
-        **(changes or {}),
-    }
-    result = await session.execute(
-        update(requests)
-        .where(requests.c.id == row["id"], requests.c.version == before.version)
-        .values(**values)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.save(session, req):
         raise Conflict(f"request {row['id']} changed meanwhile; reload and retry")
-    new_row = {**row, **values}
-    await _record(
-        session,
-        new_row,
-        history_action or action.value,
-        before.status.value,
-        actor,
-        now,
-        note=note,
-        details=details,
-    )
-    await emit(
-        ctx.runtime.outbox,
-        session,
-        event_action or action.value,
-        new_row,
-        occurred_at=now,
-        actor=actor,
-        **(event_extra or {}),
-    )
+    await add_events(ctx.runtime.outbox, session, req.pull_events())
     metrics.TRANSITIONS.labels(action.value).inc()
-    return new_row
+    return req.row
 
 
 def require_holder_scope(principal: Principal, row: dict[str, Any]) -> None:
@@ -656,14 +575,10 @@ async def give_feedback(
 ) -> dict[str, Any]:
     """The citizen rates the result; an unsatisfied rating reopens the request."""
     async with ctx.db.transaction() as session:
-        found = (
-            await session.execute(
-                select(requests.c.id).where(requests.c.tracking_code == tracking_code)
-            )
-        ).first()
+        found = await repository.request_id_by_tracking_code(session, tracking_code)
         if found is None:
             raise NotFound("no request with this tracking code")
-        row = await load_for_update(session, found.id)
+        row = await load_for_update(session, found)
         if not row["anonymous"]:
             phone = (
                 ctx.cipher.decrypt(
@@ -698,22 +613,16 @@ async def get_request(
 ) -> dict[str, Any]:
     """A request the caller may see."""
     async with ctx.db.read_only() as session:
-        row = (await session.execute(select(requests).where(requests.c.id == request_id))).first()
-    if row is None:
+        data = await repository.find_request(session, request_id)
+    if data is None:
         raise NotFound(f"no request {request_id}")
-    data = dict(row._mapping)
     require_holder_scope(principal, data)
     return data
 
 
 async def history_of(session: AsyncSession, request_id: str) -> list[dict[str, Any]]:
     """The request's audit trail, oldest first."""
-    rows = (
-        await session.execute(
-            select(history).where(history.c.request_id == request_id).order_by(history.c.version)
-        )
-    ).all()
-    return [dict(r._mapping) for r in rows]
+    return await repository.history_of(session, request_id)
 
 
 async def find_by_tracking_code(
@@ -721,12 +630,9 @@ async def find_by_tracking_code(
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     """Request, history and catalogue item for a tracking code; 404 if unknown."""
     async with ctx.db.read_only() as session:
-        row = (
-            await session.execute(select(requests).where(requests.c.tracking_code == code))
-        ).first()
-        if row is None:
+        data = await repository.find_by_tracking_code(session, code)
+        if data is None:
             raise NotFound("no request with this tracking code")
-        data = dict(row._mapping)
         return (
             data,
             await history_of(session, data["id"]),
@@ -749,20 +655,17 @@ async def record_step(
 ) -> dict[str, Any] | None:
     """A step that keeps the status (a reminder, an extension, a helper task): the version
     grows, history and event are written; None when the request changed meanwhile."""
-    values = {**(changes or {}), "version": row["version"] + 1, "updated_at": now}
-    written = await session.execute(
-        update(requests)
-        .where(requests.c.id == row["id"], requests.c.version == row["version"])
-        .values(**values)
+    req = Request(row)
+    req.record(
+        action,
+        actor=actor,
+        at=now,
+        change=Change(note=note, values=changes, details=details, event_extra=event_extra),
     )
-    if written.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.save(session, req):
         return None
-    new_row = {**row, **values}
-    await _record(session, new_row, action, row["status"], actor, now, note=note, details=details)
-    await emit(
-        ctx.runtime.outbox, session, action, new_row, occurred_at=now, actor=actor, **event_extra
-    )
-    return new_row
+    await add_events(ctx.runtime.outbox, session, req.pull_events())
+    return req.row
 
 
 async def record_step_or_conflict(

@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from grassroots.kit.clock import as_utc, utcnow
+from grassroots.kit.db import AsyncSession
 from grassroots.kit.orgtree import get_unit
 from grassroots.requests import metrics
-from grassroots.requests.adapters.orm import SLA_WATCHED, history, requests
-from grassroots.requests.domain.machine import OPEN_STATUSES, Action, Status
+from grassroots.requests.adapters import repository
+from grassroots.requests.domain.machine import Action
 from grassroots.requests.service.chasing import chase_due_requests, supervise_breaches
 from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.dispatching import resume_expired_waits
@@ -25,7 +23,6 @@ from grassroots.requests.service.handling import apply_transition, escalate
 log = logging.getLogger(__name__)
 
 SCANNER = "system:sla-scanner"
-OPEN_VALUES = sorted(s.value for s in OPEN_STATUSES)
 
 
 @dataclass
@@ -35,13 +32,6 @@ class ScanResult:
     overdue: int = 0
     escalated: int = 0
     closed: int = 0
-
-
-def _overdue_query(ctx: RequestsContext, now: datetime, limit: int) -> Any:
-    query = select(requests).where(requests.c.due_at < now, text(SLA_WATCHED))
-    if ctx.settings.area_prefix:
-        query = query.where(requests.c.org_area_code.startswith(ctx.settings.area_prefix))
-    return query.order_by(requests.c.due_at).limit(limit)
 
 
 async def escalate_overdue_requests(
@@ -55,11 +45,9 @@ async def escalate_overdue_requests(
     cache: dict[tuple[str, str], Any] = {}
     while True:
         async with ctx.db.transaction() as session:
-            query = _overdue_query(ctx, now, batch)
-            if not ctx.db.is_sqlite:
-                # Replicas skip each other's rows instead of waiting and handling them twice.
-                query = query.with_for_update(skip_locked=True)
-            rows = [dict(r._mapping) for r in (await session.execute(query)).all()]
+            rows = await repository.claim_overdue(
+                session, now=now, area_prefix=ctx.settings.area_prefix, limit=batch
+            )
             for row in rows:
                 outcome = await _handle_breach(ctx, session, row, now, cache)
                 result.overdue += outcome is not None
@@ -76,44 +64,16 @@ async def _handle_breach(
     cache: dict[tuple[str, str], Any],
 ) -> str | None:
     """Mark one breach (guarded by the version) and escalate when there is a unit above."""
-    marked = await session.execute(
-        update(requests)
-        .where(
-            requests.c.id == row["id"],
-            requests.c.version == row["version"],
-            requests.c.overdue_marked.is_(False),
-        )
-        .values(
-            overdue_marked=True,
-            overdue_at=now,
-            supervised_at=None,
-            version=row["version"] + 1,
-            updated_at=now,
-        )
+    marked = await repository.mark_overdue(
+        session,
+        row,
+        now=now,
+        actor=SCANNER,
+        note=f"past its due time {as_utc(row['due_at']).isoformat()}",
     )
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
+    if marked is None:
         return None
-    row = {
-        **row,
-        "overdue_marked": True,
-        "overdue_at": now,
-        "supervised_at": None,
-        "version": row["version"] + 1,
-        "updated_at": now,
-    }
-    await session.execute(
-        history.insert().values(
-            request_id=row["id"],
-            version=row["version"],
-            action="overdue",
-            from_status=row["status"],
-            to_status=row["status"],
-            actor=SCANNER,
-            org_unit_id=row["org_unit_id"],
-            note=f"past its due time {as_utc(row['due_at']).isoformat()}",
-            at=now,
-        )
-    )
+    row = marked
     await emit(ctx.runtime.outbox, session, "overdue", row, occurred_at=now, actor=SCANNER)
     key = ("unit", row["org_unit_id"])
     if key not in cache:
@@ -132,23 +92,17 @@ async def close_stale_resolved(ctx: RequestsContext, now: datetime | None = None
     cutoff = now - timedelta(days=ctx.settings.requests_auto_close_days)
     closed = 0
     async with ctx.db.transaction() as session:
-        query = (
-            select(requests)
-            .where(
-                requests.c.status == Status.RESOLVED.value,
-                requests.c.resolved_at < cutoff,
-            )
-            .limit(ctx.settings.requests_sla_scan_batch)
+        stale = await repository.claim_stale_resolved(
+            session,
+            cutoff=cutoff,
+            area_prefix=ctx.settings.area_prefix,
+            limit=ctx.settings.requests_sla_scan_batch,
         )
-        if ctx.settings.area_prefix:
-            query = query.where(requests.c.org_area_code.startswith(ctx.settings.area_prefix))
-        if not ctx.db.is_sqlite:
-            query = query.with_for_update(skip_locked=True)
-        for r in (await session.execute(query)).all():
+        for row in stale:
             await apply_transition(
                 ctx,
                 session,
-                dict(r._mapping),
+                row,
                 Action.CLOSE,
                 actor=SCANNER,
                 note="closed automatically after the feedback period",
@@ -162,24 +116,9 @@ async def close_stale_resolved(ctx: RequestsContext, now: datetime | None = None
 async def refresh_gauges(ctx: RequestsContext, now: datetime | None = None) -> None:
     """Open and overdue requests by holding tier, and the scanner's lag."""
     now = now or utcnow()
-    open_ = requests.c.status.in_(OPEN_VALUES)
-    scope = requests.c.org_area_code.startswith(ctx.settings.area_prefix)
     async with ctx.db.read_only() as session:
-        rows = (
-            await session.execute(
-                select(
-                    requests.c.org_tier,
-                    func.count(),
-                    func.count().filter(requests.c.due_at < now),
-                )
-                .where(open_, scope)
-                .group_by(requests.c.org_tier)
-            )
-        ).all()
-        oldest = await session.scalar(
-            select(func.min(requests.c.due_at)).where(
-                and_(open_, scope, requests.c.overdue_marked.is_(False), requests.c.due_at < now)
-            )
+        rows, oldest = await repository.open_by_tier(
+            session, now=now, area_prefix=ctx.settings.area_prefix
         )
     for tier in ("grid", "village", "township", "county", "city", "province"):
         metrics.OPEN.labels(tier).set(0)
@@ -190,30 +129,23 @@ async def refresh_gauges(ctx: RequestsContext, now: datetime | None = None) -> N
     metrics.SCAN_LAG.set(0 if oldest is None else (now - as_utc(oldest)).total_seconds())
 
 
-async def run_scanner(ctx: RequestsContext) -> None:
-    """Scan every `GR_REQUESTS_SLA_SCAN_SECONDS` until cancelled; errors are logged, not fatal."""
-    interval = ctx.settings.requests_sla_scan_seconds
-    while True:
-        try:
-            await ctx.reload_calendar()
-            started = asyncio.get_running_loop().time()
-            await resume_expired_waits(ctx)
-            await chase_due_requests(ctx)
-            result = await escalate_overdue_requests(ctx)
-            metrics.SCAN_DURATION.observe(asyncio.get_running_loop().time() - started)
-            await supervise_breaches(ctx)
-            result.closed = await close_stale_resolved(ctx)
-            await ctx.idempotency.purge_expired()
-            await refresh_gauges(ctx)
-            if result.overdue or result.closed:
-                log.info(
-                    "sla scan: %d overdue, %d escalated, %d closed",
-                    result.overdue,
-                    result.escalated,
-                    result.closed,
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("sla scan failed; will retry", exc_info=True)
-        await asyncio.sleep(interval)
+async def scan_once(ctx: RequestsContext) -> ScanResult:
+    """One pass of the scanner: waits, reminders, overdue, breaches, stale, gauges."""
+    await ctx.reload_calendar()
+    started = asyncio.get_running_loop().time()
+    await resume_expired_waits(ctx)
+    await chase_due_requests(ctx)
+    result = await escalate_overdue_requests(ctx)
+    metrics.SCAN_DURATION.observe(asyncio.get_running_loop().time() - started)
+    await supervise_breaches(ctx)
+    result.closed = await close_stale_resolved(ctx)
+    await ctx.idempotency.purge_expired()
+    await refresh_gauges(ctx)
+    if result.overdue or result.closed:
+        log.info(
+            "sla scan: %d overdue, %d escalated, %d closed",
+            result.overdue,
+            result.escalated,
+            result.closed,
+        )
+    return result

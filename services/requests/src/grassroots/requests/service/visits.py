@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
 from uuid6 import uuid7
 
-from grassroots.contracts.area import area_prefix
 from grassroots.contracts.events.requests import VisitLogged
 from grassroots.contracts.timezone import platform_zone
 from grassroots.kit.clock import utcnow
 from grassroots.kit.orgtree import OrgUnitView, unit_serving
 from grassroots.kit.problems import Invalid, ProblemError
-from grassroots.requests.adapters.orm import requests, visits
+from grassroots.requests.adapters import repository
+from grassroots.requests.domain.request import RaisedEvent
 from grassroots.requests.service.context import RequestsContext
+from grassroots.requests.service.events import add_events
 from grassroots.requests.service.handling import Intake, take_in
 
 SOLVED = ("resolved", "closed")
@@ -58,24 +58,25 @@ async def log_visit(ctx: RequestsContext, visit: VisitInput, *, actor: str) -> d
                     ) from exc
                 raise
             request_ids.append(row["id"])
-        await session.execute(
-            insert(visits).values(
-                id=visit_id,
-                visitor_member_id=visit.visitor_member_id,
-                org_unit_id=unit.id,
-                org_area_code=unit.area_code,
-                area_code=visit.area_code,
-                kind=visit.kind,
-                household_enc=ctx.cipher.encrypt(
+        await repository.add_visit(
+            session,
+            {
+                "id": visit_id,
+                "visitor_member_id": visit.visitor_member_id,
+                "org_unit_id": unit.id,
+                "org_area_code": unit.area_code,
+                "area_code": visit.area_code,
+                "kind": visit.kind,
+                "household_enc": ctx.cipher.encrypt(
                     visit.household, record_id=visit_id, field="household"
                 ),
-                notes_enc=ctx.cipher.encrypt(visit.notes, record_id=visit_id, field="notes"),
-                month=visited_at.astimezone(platform_zone()).strftime("%Y-%m"),
-                visited_at=visited_at,
-                problem_request_ids=request_ids,
-                created_by=actor,
-                created_at=now,
-            )
+                "notes_enc": ctx.cipher.encrypt(visit.notes, record_id=visit_id, field="notes"),
+                "month": visited_at.astimezone(platform_zone()).strftime("%Y-%m"),
+                "visited_at": visited_at,
+                "problem_request_ids": request_ids,
+                "created_by": actor,
+                "created_at": now,
+            },
         )
         event = VisitLogged(
             visit_id=visit_id,
@@ -88,8 +89,8 @@ async def log_visit(ctx: RequestsContext, visit: VisitInput, *, actor: str) -> d
             version=1,
             occurred_at=now,
         )
-        await ctx.runtime.outbox.add(
-            session, event, area_code=unit.area_code, aggregate_id=visit_id, actor=actor
+        await add_events(
+            ctx.runtime.outbox, session, [RaisedEvent(event, unit.area_code, visit_id, actor)]
         )
     return {
         "id": visit_id,
@@ -104,22 +105,10 @@ async def log_visit(ctx: RequestsContext, visit: VisitInput, *, actor: str) -> d
 
 async def monthly_summary(ctx: RequestsContext, unit: OrgUnitView, month: str) -> dict[str, Any]:
     """Visits per cadre of the unit's subtree in a month, the quota, problems found and solved."""
-    prefix = area_prefix(unit.area_code)
     async with ctx.db.read_only() as session:
-        rows = (
-            await session.execute(
-                select(visits).where(
-                    visits.c.month == month, visits.c.org_area_code.startswith(prefix)
-                )
-            )
-        ).all()
+        rows = await repository.visits_in_month(session, month, unit.area_code)
         problem_ids = [pid for r in rows for pid in r.problem_request_ids]
-        statuses: dict[str, str] = {}
-        if problem_ids:
-            found = await session.execute(
-                select(requests.c.id, requests.c.status).where(requests.c.id.in_(problem_ids))
-            )
-            statuses = {r.id: r.status for r in found}
+        statuses = await repository.statuses_of(session, problem_ids)
     quota = ctx.settings.requests_visit_quota
     per_cadre: dict[str, dict[str, Any]] = defaultdict(
         lambda: {

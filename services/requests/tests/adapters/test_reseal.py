@@ -15,7 +15,7 @@ from grassroots.kit.testing.services import RunningService
 from grassroots.requests.adapters.crypto import DEVELOPMENT_PURPOSE
 from grassroots.requests.adapters.orm import requests
 
-from .conftest import CITIZEN, submit
+from ..conftest import CITIZEN, submit
 
 pytestmark = pytest.mark.component
 

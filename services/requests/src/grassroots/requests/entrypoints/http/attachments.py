@@ -12,8 +12,8 @@ from grassroots.kit.paging import Page
 from grassroots.kit.problems import Invalid, NotFound, ProblemError
 from grassroots.kit.proxies import client_address
 from grassroots.requests.domain.tracking import normalise_tracking_code
-from grassroots.requests.entrypoints.http import Ctx, lookup_limiter
-from grassroots.requests.entrypoints.schemas import AttachmentOut
+from grassroots.requests.entrypoints.http.deps import Ctx, lookup_limiter
+from grassroots.requests.entrypoints.http.schemas import AttachmentOut
 from grassroots.requests.service import attachments
 from grassroots.requests.service.attachments import StoredFile
 from grassroots.requests.service.context import RequestsContext

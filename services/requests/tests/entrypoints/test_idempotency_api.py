@@ -15,7 +15,7 @@ from grassroots.kit.testing.services import RunningService
 from grassroots.requests.adapters.orm import requests
 from grassroots.requests.service.context import RequestsContext
 
-from .conftest import CITIZEN, VILLAGE, VILLAGE_CADRE
+from ..conftest import CITIZEN, VILLAGE, VILLAGE_CADRE
 from .test_open311 import form, open311  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.component

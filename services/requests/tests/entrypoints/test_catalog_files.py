@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from grassroots.kit.testing.services import RunningService, auth
 
-from .conftest import ADMIN, COUNTY
+from ..conftest import ADMIN, COUNTY
 
 pytestmark = pytest.mark.component
 

@@ -11,7 +11,7 @@ from PIL import ExifTags, Image
 from grassroots.kit.limits import RateLimiter
 from grassroots.kit.testing.services import RunningService
 
-from .conftest import ADMIN, COUNTY, ITEM, TOWN, VILLAGE, VILLAGE_CADRE
+from ..conftest import ADMIN, COUNTY, ITEM, TOWN, VILLAGE, VILLAGE_CADRE
 
 pytestmark = pytest.mark.component
 

@@ -14,7 +14,7 @@ from grassroots.kit.testing.services import DatabaseFactory, RunningService, set
 from grassroots.requests.config import RequestsSettings
 from grassroots.requests.main import SPEC
 
-from .conftest import VILLAGE_CADRE, submit
+from ..conftest import VILLAGE_CADRE, submit
 
 pytestmark = pytest.mark.component
 

@@ -16,7 +16,7 @@ from grassroots.kit.testing.servers import NatsServer, free_port, wait_for_port
 from grassroots.kit.testing.services import RunningService, auth, run_service
 from grassroots.requests.main import SPEC
 
-from .conftest import ADMIN, CITIZEN, ITEM, VILLAGE, seed_org_tree
+from ..conftest import ADMIN, CITIZEN, ITEM, VILLAGE, seed_org_tree
 
 pytestmark = pytest.mark.component
 

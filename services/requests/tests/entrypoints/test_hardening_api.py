@@ -9,7 +9,7 @@ import pytest
 from grassroots.contracts.timezone import platform_zone
 from grassroots.kit.testing.services import RunningService, auth
 
-from .conftest import ADMIN, COUNTY, ITEM, TOWN, VILLAGE_CADRE, submit
+from ..conftest import ADMIN, COUNTY, ITEM, TOWN, VILLAGE_CADRE, submit
 from .test_handling_api import act
 
 pytestmark = pytest.mark.component

@@ -9,8 +9,11 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.requests import Channel, Rating, ReturnReason
-from grassroots.kit.clock import zone
+from grassroots.kit.clock import as_utc, utcnow, zone
+from grassroots.kit.masking import mask_name, mask_phone
 from grassroots.requests.domain.durations import parse_limit
+from grassroots.requests.domain.machine import CLOCK_RUNNING, Status, allowed_actions
+from grassroots.requests.service.handling import Intake
 
 Tier = Literal["grid", "village", "township", "county", "city", "province"]
 
@@ -220,6 +223,10 @@ class AssignIn(BaseModel):
 class ReasonIn(BaseModel):
     """Why (escalation)."""
 
+    # Two models share this name, so OpenAPI names each after its module: the published
+    # component name is the one of the module it was first written in.
+    __module__ = "grassroots.requests.entrypoints.schemas"
+
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -338,3 +345,110 @@ class CalendarYearOut(CalendarYearIn):
 
     year: int
     covered: bool
+
+
+# ---------------------------------------------------------------- answers and intakes
+
+
+def item_out(row: dict[str, Any]) -> CatalogItemOut:
+    """A catalogue row as answered."""
+    return CatalogItemOut.model_validate(row)
+
+
+def request_out(
+    row: dict[str, Any],
+    history: list[dict[str, Any]] | None = None,
+    *,
+    cipher: Any,
+    contact: tuple[str | None, str | None] | None = None,
+) -> RequestOut:
+    """A request row as answered, the citizen's contact masked.
+
+    `contact` is the (name, phone) the caller already holds in clear, sparing a decryption.
+    """
+    citizen = None
+    if not row["anonymous"]:
+        name, phone = contact or (
+            cipher.decrypt(row["citizen_name_enc"], record_id=row["id"], field="citizen_name"),
+            cipher.decrypt(row["citizen_phone_enc"], record_id=row["id"], field="citizen_phone"),
+        )
+        citizen = CitizenOut(name=mask_name(name), phone=mask_phone(phone))
+    appointment = (
+        Appointment(start=row["appointment_start"], end=row["appointment_end"])
+        if row["appointment_start"]
+        else None
+    )
+    status = Status(row["status"])
+    due = as_utc(row["due_at"])
+    return RequestOut(
+        **{k: row[k] for k in _PLAIN_FIELDS},
+        lat=_coordinate(row.get("lat")),
+        long=_coordinate(row.get("long")),
+        duplicates=row.get("duplicates") or [],
+        citizen=citizen,
+        appointment=appointment,
+        overdue=status in CLOCK_RUNNING and due < utcnow(),
+        allowed_actions=[a.value for a in allowed_actions(status)],
+        history=[HistoryEntry.model_validate(h) for h in history] if history is not None else None,
+    )
+
+
+def _coordinate(value: str | None) -> float | None:
+    return None if value is None else float(value)
+
+
+_PLAIN_FIELDS = (
+    "id",
+    "tracking_code",
+    "status",
+    "due_at",
+    "org_unit_id",
+    "org_tier",
+    "service_code",
+    "area_code",
+    "channel",
+    "description",
+    "anonymous",
+    "handler_member_id",
+    "accepted_by",
+    "version",
+    "received_at",
+    "accepted_at",
+    "resolved_at",
+    "closed_at",
+    "explanation",
+    "expected_by",
+    "resolution",
+    "rating",
+    "feedback_comment",
+    "door_to_door",
+    "escalations",
+    "paused_until",
+    "dispatcher_unit_id",
+    "sign_by",
+    "extensions",
+    "open_co_tasks",
+    "address",
+    "merged_into",
+)
+
+
+def intake_from(body: RequestIn, channel: str) -> Intake:
+    """The service-level intake of an HTTP body."""
+    return Intake(
+        service_code=body.service_code,
+        area_code=body.area_code,
+        description=body.description,
+        channel=channel,
+        anonymous=body.anonymous,
+        citizen_name=body.citizen.name if body.citizen else None,
+        citizen_phone=body.citizen.phone if body.citizen else None,
+        public_name_consent=bool(body.citizen and body.citizen.public_name_consent),
+        door_to_door=body.door_to_door,
+        appointment_start=body.appointment.start if body.appointment else None,
+        appointment_end=body.appointment.end if body.appointment else None,
+        address=body.address,
+        lat=None if body.lat is None else repr(body.lat),
+        long=None if body.long is None else repr(body.long),
+        attributes=body.attributes,
+    )

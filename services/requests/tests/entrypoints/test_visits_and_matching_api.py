@@ -12,10 +12,10 @@ from grassroots.contracts.envelope import CloudEvent
 from grassroots.contracts.events.members import MemberExited, MemberRegistered
 from grassroots.kit.testing.services import RunningService, auth
 from grassroots.requests.adapters.orm import requests
-from grassroots.requests.service.members import apply_member_exited, apply_member_state
+from grassroots.requests.entrypoints.subscribers import apply_member_exited, apply_member_state
 from grassroots.requests.service.sla import close_stale_resolved
 
-from .conftest import CITIZEN, COUNTY, VILLAGE, VILLAGE_CADRE, submit
+from ..conftest import CITIZEN, COUNTY, VILLAGE, VILLAGE_CADRE, submit
 
 pytestmark = pytest.mark.component
 

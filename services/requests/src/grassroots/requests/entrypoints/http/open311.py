@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from grassroots.contracts.area import check_area_code, is_within
@@ -24,11 +23,10 @@ from grassroots.kit.idempotency import REPLAYED_HEADER, AlreadyAnswered, KeyReus
 from grassroots.kit.openapi import binary
 from grassroots.kit.problems import ProblemError
 from grassroots.kit.proxies import client_address
-from grassroots.requests.adapters.orm import catalog_items, requests
 from grassroots.requests.domain.attachments import Prepared
 from grassroots.requests.domain.machine import Status
-from grassroots.requests.entrypoints.http import idempotent_call
-from grassroots.requests.entrypoints.open311_schemas import (
+from grassroots.requests.entrypoints.http.deps import idempotent_call
+from grassroots.requests.entrypoints.http.open311_schemas import (
     NEW_REQUEST_FORM,
     Open311Created,
     Open311Service,
@@ -36,7 +34,7 @@ from grassroots.requests.entrypoints.open311_schemas import (
     Open311ServiceRequest,
     answers,
 )
-from grassroots.requests.service import attachments, catalog, handling
+from grassroots.requests.service import attachments, catalog, handling, open311
 from grassroots.requests.service.context import RequestsContext
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
@@ -147,15 +145,8 @@ async def services(request: Request, fmt: str, jurisdiction_id: str | None = Non
 
     async def work() -> Response:
         county = _jurisdiction(jurisdiction_id)
-        async with _ctx(request).db.read_only() as session:
-            rows = (
-                await session.execute(
-                    select(catalog_items)
-                    .where(catalog_items.c.county_area == county, catalog_items.c.active.is_(True))
-                    .order_by(catalog_items.c.code)
-                )
-            ).all()
-        return _answer(fmt, "services", [_service(dict(r._mapping)) for r in rows])
+        rows = await open311.active_services(_ctx(request), county)
+        return _answer(fmt, "services", [_service(row) for row in rows])
 
     return await _guarded(fmt, work)
 
@@ -409,35 +400,35 @@ def _parse_date(value: str | None, name: str) -> datetime | None:
 async def _query_requests(
     ctx: RequestsContext, county: str, ids: list[str] | None, params: dict[str, str | None]
 ) -> list[dict[str, Any]]:
-    query = (
-        select(requests, catalog_items.c.name.label("service_name"))
-        .join(catalog_items, catalog_items.c.id == requests.c.catalog_item_id)
-        .where(requests.c.county_area == county)
-    )
     if ids is not None:
-        query = query.where(requests.c.id.in_(ids))
+        window = open311.RequestWindow(ids=ids)
     else:
         end = _parse_date(params.get("end_date"), "end_date") or utcnow()
         start = _parse_date(params.get("start_date"), "start_date") or end - DEFAULT_WINDOW
         if start > end:
             raise Open311Error(400, "start_date must not be after end_date")
-        query = query.where(requests.c.received_at >= start, requests.c.received_at <= end)
+        codes = None
         if params.get("service_code"):
             codes = [c.strip() for c in str(params["service_code"]).split(",") if c.strip()]
-            query = query.where(requests.c.service_code.in_(codes))
+        statuses_in = statuses_not_in = None
         status = params.get("status")
         if status:
             wanted = {s.strip() for s in status.split(",")}
             if not wanted <= {"open", "closed"}:
                 raise Open311Error(400, "status must be open or closed")
             if wanted == {"open"}:
-                query = query.where(requests.c.status.not_in(CLOSED))
+                statuses_not_in = sorted(CLOSED)
             elif wanted == {"closed"}:
-                query = query.where(requests.c.status.in_(CLOSED))
-    query = query.order_by(requests.c.received_at.desc()).limit(MAX_RESULTS)
-    async with ctx.db.read_only() as session:
-        rows = (await session.execute(query)).all()
-    return [_request_body(dict(r._mapping), r.service_name) for r in rows]
+                statuses_in = sorted(CLOSED)
+        window = open311.RequestWindow(
+            start=start,
+            end=end,
+            service_codes=codes,
+            statuses_in=statuses_in,
+            statuses_not_in=statuses_not_in,
+        )
+    rows = await open311.search_requests(ctx, county, window, MAX_RESULTS)
+    return [_request_body(row, service_name) for row, service_name in rows]
 
 
 @router.get("/requests.{fmt}", responses=answers(200, list[Open311ServiceRequest]))

@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grassroots.kit.db import Database
 from grassroots.kit.orgtree import OrgUnitView, get_unit, unit_serving
 from grassroots.kit.problems import Invalid
-from grassroots.requests.service.catalog import find_item
+from grassroots.requests.adapters.repository import find_item
 
 K = TypeVar("K")
 V = TypeVar("V")
 
-TIER_DEPTH = {"grid": 6, "village": 5, "township": 4, "county": 3, "city": 2, "province": 1}
+# Rank of a tier for routing, lowest unit first (a grid ranks below its village here, unlike
+# `contracts.area.TIER_DEPTH`, which counts the area code's levels).
+TIER_RANK = {"grid": 6, "village": 5, "township": 4, "county": 3, "city": 2, "province": 1}
 
 
 async def route_to_unit(session: AsyncSession, area_code: str, handling_tier: str) -> OrgUnitView:
@@ -30,8 +32,8 @@ async def route_to_unit(session: AsyncSession, area_code: str, handling_tier: st
     unit = await unit_serving(session, area_code)
     if unit is None:
         raise Invalid("area_code", f"no organisation unit serves area {area_code} yet")
-    wanted = TIER_DEPTH.get(handling_tier, 6)
-    while TIER_DEPTH.get(unit.tier, 6) > wanted and unit.parent_id:
+    wanted = TIER_RANK.get(handling_tier, 6)
+    while TIER_RANK.get(unit.tier, 6) > wanted and unit.parent_id:
         parent = await get_unit(session, unit.parent_id)
         if parent is None:
             break

@@ -11,7 +11,7 @@ from grassroots.kit.guards import OrgAdmin
 from grassroots.kit.openapi import binary
 from grassroots.kit.problems import Invalid
 from grassroots.kit.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
-from grassroots.requests.entrypoints.http import Ctx
+from grassroots.requests.entrypoints.http.deps import Ctx
 from grassroots.requests.service import catalog_files
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])

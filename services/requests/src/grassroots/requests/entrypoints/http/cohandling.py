@@ -12,7 +12,7 @@ from grassroots.contracts.area import AreaCode
 from grassroots.contracts.events.requests import Rating
 from grassroots.kit.auth import CurrentPrincipal
 from grassroots.kit.guards import Cadre, MemberOrAbove
-from grassroots.requests.entrypoints.http import Ctx
+from grassroots.requests.entrypoints.http.deps import Ctx
 from grassroots.requests.service import chasing, cohandling
 
 router = APIRouter(prefix="/v1")
@@ -56,6 +56,10 @@ class NoteIn(BaseModel):
 
 class ReasonIn(BaseModel):
     """Why the lead closes a helper's task."""
+
+    # Two models share this name, so OpenAPI names each after its module: the published
+    # component name is the one of the module it was first written in.
+    __module__ = "grassroots.requests.entrypoints.cohandling"
 
     reason: str = Field(min_length=1, max_length=2000)
 

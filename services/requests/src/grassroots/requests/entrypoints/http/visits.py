@@ -14,8 +14,8 @@ from grassroots.kit.guards import Cadre
 from grassroots.kit.orgtree import get_unit
 from grassroots.kit.paging import Cursor, Page, decode_cursor, encode_cursor
 from grassroots.kit.problems import Invalid, NotFound
-from grassroots.requests.entrypoints.http import Ctx
-from grassroots.requests.entrypoints.schemas import Citizen
+from grassroots.requests.entrypoints.http.deps import Ctx
+from grassroots.requests.entrypoints.http.schemas import Citizen
 from grassroots.requests.service import handling, visits
 from grassroots.requests.service.catalog import get_item_by_id
 from grassroots.requests.service.members import HoldingUnit, candidates_for

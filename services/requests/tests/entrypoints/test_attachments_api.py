@@ -15,7 +15,7 @@ from grassroots.kit.testing.servers import NatsServer
 from grassroots.kit.testing.services import RunningService, auth, run_service
 from grassroots.requests.main import SPEC
 
-from .conftest import ADMIN, CITIZEN, ITEM, OTHER_VILLAGE, VILLAGE_CADRE, seed_org_tree, submit
+from ..conftest import ADMIN, CITIZEN, ITEM, OTHER_VILLAGE, VILLAGE_CADRE, seed_org_tree, submit
 from .test_handling_api import published
 
 pytestmark = pytest.mark.component

@@ -19,7 +19,7 @@ from grassroots.requests.service.context import RequestsContext
 from grassroots.requests.service.dispatching import resume_expired_waits
 from grassroots.requests.service.sla import escalate_overdue_requests
 
-from .conftest import ADMIN, COUNTY, ITEM, TOWN_CADRE, VILLAGE, VILLAGE_CADRE, make_overdue, submit
+from ..conftest import ADMIN, COUNTY, ITEM, TOWN_CADRE, VILLAGE, VILLAGE_CADRE, make_overdue, submit
 from .test_handling_api import act, published
 
 CHINA = platform_zone()

@@ -6,8 +6,13 @@ from fastapi import APIRouter
 
 from grassroots.kit.guards import Cadre, MemberOrAbove
 from grassroots.kit.paging import Page
-from grassroots.requests.entrypoints.http import Ctx, request_out
-from grassroots.requests.entrypoints.schemas import DuplicateOut, MergeIn, RequestOut
+from grassroots.requests.entrypoints.http.deps import Ctx
+from grassroots.requests.entrypoints.http.schemas import (
+    DuplicateOut,
+    MergeIn,
+    RequestOut,
+    request_out,
+)
 from grassroots.requests.service import merging
 
 router = APIRouter(prefix="/v1", tags=["duplicates"])

@@ -14,7 +14,7 @@ from grassroots.kit.testing.servers import NatsServer
 from grassroots.kit.testing.services import RunningService, auth, eventually, run_service
 from grassroots.requests.service.sla import escalate_overdue_requests
 
-from .conftest import (
+from ..conftest import (
     CITIZEN,
     COUNTY,
     OTHER_VILLAGE,
@@ -236,7 +236,7 @@ async def test_the_scanner_runs_on_its_own_in_the_background(
     from grassroots.kit.testing.services import run_service
     from grassroots.requests.main import SPEC
 
-    from .conftest import ADMIN, ITEM, seed_org_tree
+    from ..conftest import ADMIN, ITEM, seed_org_tree
 
     async with run_service(
         SPEC, database_url=database_url, nats_url=nats_server.url, requests_sla_scan_seconds=0.1
@@ -436,7 +436,7 @@ async def test_the_scanner_honours_the_area_filter(service: RunningService) -> N
 
 
 async def test_a_catalogue_change_applies_to_the_very_next_intake(service: RunningService) -> None:
-    from .conftest import ADMIN, ITEM
+    from ..conftest import ADMIN, ITEM
 
     await submit(service)  # the item is now in intake's lookup cache
     changed = {**ITEM, "active": False}
@@ -520,7 +520,7 @@ async def test_look_ups_by_tracking_code_are_rate_limited(
 ) -> None:
     from grassroots.requests.main import SPEC
 
-    from .conftest import ADMIN, ITEM, seed_org_tree
+    from ..conftest import ADMIN, ITEM, seed_org_tree
 
     async with run_service(
         SPEC,

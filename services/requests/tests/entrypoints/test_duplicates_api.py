@@ -13,7 +13,7 @@ from grassroots.contracts.streams import REQUESTS
 from grassroots.kit.testing.services import RunningService, auth
 from grassroots.requests.adapters.orm import requests
 
-from .conftest import CITIZEN, OTHER_VILLAGE, VILLAGE_CADRE, submit
+from ..conftest import CITIZEN, OTHER_VILLAGE, VILLAGE_CADRE, submit
 from .test_handling_api import published
 
 pytestmark = pytest.mark.component
