@@ -6,9 +6,15 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from grassroots.kit.testing.servers import NatsServer, PostgresServer
 from grassroots.kit.testing.services import DatabaseFactory
+
+# Properties are about values, not speed: on a shared 2-core machine one example can take
+# longer than Hypothesis's 200 ms default without anything being wrong.
+settings.register_profile("grassroots", deadline=None)
+settings.load_profile("grassroots")
 
 
 @pytest.fixture(scope="session")
