@@ -25,16 +25,18 @@ async def test_a_stage_change_dated_today_before_eight_in_beijing_is_accepted(
     )
     created = await members.client.post("/v1/members", json=body, headers=auth())
     assert created.status_code == 201, created.text
+    # The token is signed on the real clock: only the service's "today" is stopped.
+    headers = auth()
     with frozen(EARLY_MORNING):
         moved = await members.client.post(
             f"/v1/members/{created.json()['id']}/stage",
             json={"to": "candidate", "on": "2026-12-02"},
-            headers=auth(),
+            headers=headers,
         )
         tomorrow = await members.client.post(
             f"/v1/members/{created.json()['id']}/stage",
             json={"to": "probationary", "on": "2026-12-03"},
-            headers=auth(),
+            headers=headers,
         )
     assert moved.status_code == 200, moved.text
     assert moved.json()["stage"] == "candidate"
