@@ -175,7 +175,7 @@ COUNTED = 15  # 6 dispatches, 3 returns, 2 rejected, 1 extension, a task, done o
 async def caught_up(session: AsyncSession) -> bool:
     units = await session.scalar(select(func.count()).select_from(org_units))
     rows = await session.execute(select(request_facts.c.request_id, request_facts.c.last_version))
-    versions = {rid: version for rid, version in rows.all()}
+    versions = {row.request_id: row.last_version for row in rows.all()}
     counted = await session.scalar(select(func.count()).select_from(handling_events))
     return (units, versions, counted) == (len(UNITS), LAST_VERSIONS, COUNTED)
 
