@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from grassroots.evaluation.domain.indicators import REQUEST_COUNT_FIELDS
+from grassroots.evaluation.domain.indicators import HANDLING_COUNT_FIELDS, REQUEST_COUNT_FIELDS
 from grassroots.kit.db import new_metadata
 
 metadata = new_metadata()
@@ -77,6 +77,29 @@ unit_month_counts = Table(
     PrimaryKeyConstraint("unit_id", "month"),
 )
 UNIT_MONTH_COUNTS = tuple(c.name for c in unit_month_counts.c if c.name not in ("unit_id", "month"))
+
+# Dispatch, return, extension and co-handling events that count, once each: keyed by request
+# and version, so a redelivered event finds its row and moves no count (domain/handling.py).
+handling_events = Table(
+    "ev_handling_events",
+    metadata,
+    Column("event_key", String(80), primary_key=True),
+    Column("request_id", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("unit_id", String(64), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("score", Integer, nullable=True),
+)
+
+# Their counts per unit the event names and month of the event, moved as new events arrive.
+unit_month_handling = Table(
+    "ev_unit_month_handling",
+    metadata,
+    Column("unit_id", String(64), nullable=False),
+    Column("month", String(7), nullable=False),
+    *(Column(name, Integer, nullable=False) for name in HANDLING_COUNT_FIELDS),
+    PrimaryKeyConstraint("unit_id", "month"),
+)
 
 visits = Table(
     "ev_visits",
@@ -305,4 +328,13 @@ survey_codes = Table(
 )
 
 # What a rebuild drops and replays; everything else is entered state.
-READ_MODELS = (request_facts, unit_month_counts, visits, members, member_activity, request_texts)
+READ_MODELS = (
+    request_facts,
+    unit_month_counts,
+    visits,
+    members,
+    member_activity,
+    request_texts,
+    handling_events,
+    unit_month_handling,
+)

@@ -13,9 +13,14 @@ from grassroots.evaluation.adapters.orm import (
     UNIT_MONTH_COUNTS,
     member_activity,
     unit_month_counts,
+    unit_month_handling,
     visits,
 )
-from grassroots.evaluation.domain.indicators import CountRules, IndicatorCounts
+from grassroots.evaluation.domain.indicators import (
+    HANDLING_COUNT_FIELDS,
+    CountRules,
+    IndicatorCounts,
+)
 from grassroots.evaluation.domain.periods import Period
 from grassroots.evaluation.domain.tree import Tree, Unit
 from grassroots.kit.orgtree import get_unit
@@ -102,4 +107,17 @@ async def counts_by_unit(
             else IndicatorCounts(check_ins=int(count))
         )
         out[unit_id] = out.get(unit_id, IndicatorCounts()) + extra
+    h = unit_month_handling.c
+    handling_rows = (
+        await session.execute(
+            select(h.unit_id, *(func.sum(h[name]).label(name) for name in HANDLING_COUNT_FIELDS))
+            .where(_member_of(session, h.unit_id, unit_ids), h.month.in_(months))
+            .group_by(h.unit_id)
+        )
+    ).all()
+    for unit_id, *sums in handling_rows:
+        handled = IndicatorCounts(
+            **{name: int(v or 0) for name, v in zip(HANDLING_COUNT_FIELDS, sums, strict=True)}
+        )
+        out[unit_id] = out.get(unit_id, IndicatorCounts()) + handled
     return out

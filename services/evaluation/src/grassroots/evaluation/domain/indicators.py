@@ -17,6 +17,14 @@ RATE_NAMES = (
     "on_time_rate",
     "visit_rate",
 )
+# Rates of dispatch, return, extension and co-handling; higher is better for the unit.
+HANDLING_RATE_NAMES = ("kept_rate", "helper_on_time_rate", "helper_score_rate")
+# Rates where higher is worse for the unit: shown, never weighted (a scheme weights kept_rate
+# or deducts per counted return or extension instead).
+LOWER_IS_BETTER_RATES = ("return_rate", "extension_rate")
+# The rates a scheme may weight (besides the survey rate, which comes from surveys).
+WEIGHTABLE_RATES = (*RATE_NAMES, *HANDLING_RATE_NAMES)
+HELPER_SCORE_MAX = 5
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,18 @@ class IndicatorCounts:
     visit_quota: int = 0
     posts_claimed: int = 0
     check_ins: int = 0
+    # Counted at the unit an event names, in the month of the event (not of receipt):
+    # dispatches it received (派单), returns it made (退单) and returns its dispatcher rejected,
+    # extensions approved while it held the request (延期), helper tasks it was given (协办),
+    # done on time, and the lead unit's scores of them (协办评分, 1-5 each).
+    dispatched_in: int = 0
+    returned: int = 0
+    returns_rejected: int = 0
+    extensions: int = 0
+    helper_tasks: int = 0
+    helper_on_time: int = 0
+    helper_scored: int = 0
+    helper_score_total: int = 0
 
     def __add__(self, other: IndicatorCounts) -> IndicatorCounts:
         return IndicatorCounts(*map(operator.add, _values(self), _values(other)))
@@ -63,6 +83,25 @@ class IndicatorCounts:
             ),
             "on_time_rate": _ratio(self.resolved_on_time, self.resolved),
             "visit_rate": _ratio(min(self.visits, self.visit_quota), self.visit_quota),
+            **self.handling_rates(),
+        }
+
+    def handling_rates(self) -> dict[str, float | None]:
+        """Return, extension and co-handling rates; None where the denominator is zero.
+
+        Numerator and denominator are counted in the month of their own events (a return in
+        December of a November dispatch), so a rate is capped at 1 like the visit rate."""
+        return_rate = _ratio(min(self.returned, self.dispatched_in), self.dispatched_in)
+        return {
+            "return_rate": return_rate,
+            "kept_rate": None if return_rate is None else 1.0 - return_rate,
+            "extension_rate": _ratio(min(self.extensions, self.received), self.received),
+            "helper_on_time_rate": _ratio(
+                min(self.helper_on_time, self.helper_tasks), self.helper_tasks
+            ),
+            "helper_score_rate": _ratio(
+                self.helper_score_total, HELPER_SCORE_MAX * self.helper_scored
+            ),
         }
 
     def as_dict(self) -> dict[str, int]:
@@ -126,6 +165,19 @@ def count_requests(
 REQUEST_COUNT_FIELDS = COUNT_FIELDS[:10]
 # The counts reports show: the requests' and the visits' (posts and check-ins feed points).
 REPORTED_COUNT_FIELDS = COUNT_FIELDS[:12]
+# The counts of dispatch, return, extension and co-handling events (IndicatorCounts' last ones).
+HANDLING_COUNT_FIELDS = (
+    "dispatched_in",
+    "returned",
+    "returns_rejected",
+    "extensions",
+    "helper_tasks",
+    "helper_on_time",
+    "helper_scored",
+    "helper_score_total",
+)
+# The counts of requests received in the unit and of its members' activity.
+RECEIVED_COUNT_FIELDS = tuple(n for n in COUNT_FIELDS if n not in HANDLING_COUNT_FIELDS)
 _RATING_INDEX = {"satisfied": 7, "basically_satisfied": 8, "unsatisfied": 9}
 
 

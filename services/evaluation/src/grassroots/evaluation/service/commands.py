@@ -8,7 +8,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from grassroots.contracts.area import AreaCode
 from grassroots.evaluation.domain.adjustments import APPEALABLE_RATES, EXCLUSION_CATEGORIES
-from grassroots.evaluation.domain.indicators import COUNT_FIELDS, RATE_NAMES
+from grassroots.evaluation.domain.indicators import (
+    COUNT_FIELDS,
+    LOWER_IS_BETTER_RATES,
+    WEIGHTABLE_RATES,
+)
 from grassroots.evaluation.domain.review import DEFAULT_WEIGHTS, PARTS
 from grassroots.evaluation.domain.scoring import DEFAULT_MIN_FEEDBACKS, DEFAULT_SCHEME
 
@@ -57,7 +61,13 @@ class SchemeIn(BaseModel):
     @field_validator("weights")
     @classmethod
     def _valid_weights(cls, value: dict[str, float]) -> dict[str, float]:
-        allowed = (*RATE_NAMES, "survey_rate")
+        allowed = (*WEIGHTABLE_RATES, "survey_rate")
+        worse = sorted(set(value) & set(LOWER_IS_BETTER_RATES))
+        if worse:
+            raise ValueError(
+                f"{', '.join(worse)}: higher is worse for the unit, so it is not weighted; "
+                "weight kept_rate, or deduct per returned, returns_rejected or extensions"
+            )
         unknown = sorted(set(value) - set(allowed))
         if unknown:
             raise ValueError(f"unknown indicators {unknown}; use {', '.join(allowed)}")

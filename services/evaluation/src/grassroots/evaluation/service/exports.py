@@ -15,7 +15,10 @@ from grassroots.evaluation.adapters.render import (
     trend_chart,
 )
 from grassroots.evaluation.adapters.units import load_tree
-from grassroots.evaluation.domain.indicators import REPORTED_COUNT_FIELDS
+from grassroots.evaluation.domain.indicators import (
+    HANDLING_COUNT_FIELDS,
+    REPORTED_COUNT_FIELDS,
+)
 from grassroots.evaluation.domain.periods import Period, chinese_label
 from grassroots.evaluation.domain.tree import Tree
 from grassroots.evaluation.service.access import parse_period, scoped_unit
@@ -28,6 +31,16 @@ from grassroots.kit.db import AsyncSession
 
 RATE_COLUMNS = ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate")
 COUNT_COLUMNS = REPORTED_COUNT_FIELDS
+# After the columns above, so their places stay: rates and counts of returns, extensions and
+# co-handling (missing, so empty, in rankings published before they were counted).
+HANDLING_COLUMNS = (
+    "return_rate",
+    "kept_rate",
+    "extension_rate",
+    "helper_on_time_rate",
+    "helper_score_rate",
+    *HANDLING_COUNT_FIELDS,
+)
 THREE_RATES = {
     "响应率": "response_rate",
     "解决率": "resolution_rate",
@@ -58,6 +71,19 @@ HEADERS = {
     "unsatisfied": "不满意",
     "visits": "走访数",
     "visit_quota": "走访任务数",
+    "return_rate": "退单率",
+    "kept_rate": "未退单率",
+    "extension_rate": "延期率",
+    "helper_on_time_rate": "协办按时率",
+    "helper_score_rate": "协办评分率",
+    "dispatched_in": "接收派单数",
+    "returned": "退单数",
+    "returns_rejected": "退单被驳回数",
+    "extensions": "延期数",
+    "helper_tasks": "协办任务数",
+    "helper_on_time": "协办按时完成数",
+    "helper_scored": "协办评分次数",
+    "helper_score_total": "协办评分合计",
 }
 SCHEME_LABELS = {"three-rates": "三率考核"}
 STATUS_LABELS = {"scored": "已评分", "insufficient_sample": "样本不足", "no_requests": "无诉求"}
@@ -127,7 +153,17 @@ async def export_ranking(
     """The ranking as a spreadsheet: rank, unit, score, grade and the indicators behind it."""
     parsed = parse_period(period)
     ranking = await current_ranking(session, deps, principal, parent, parsed, scheme)
-    keys = ["rank", "name", "area_code", "status", "score", "grade", *RATE_COLUMNS, *COUNT_COLUMNS]
+    keys = [
+        "rank",
+        "name",
+        "area_code",
+        "status",
+        "score",
+        "grade",
+        *RATE_COLUMNS,
+        *COUNT_COLUMNS,
+        *HANDLING_COLUMNS,
+    ]
     columns = [HEADERS[k] for k in keys]
     rows = [
         [
@@ -139,6 +175,7 @@ async def export_ranking(
             GRADE_LABELS.get(item["grade"], item["grade"]),
             *(_rounded(item["indicators"][c]) for c in RATE_COLUMNS),
             *(item["indicators"][c] for c in COUNT_COLUMNS),
+            *(_rounded(item["indicators"].get(c)) for c in HANDLING_COLUMNS),
         ]
         for item in ranking["items"]
     ]
@@ -188,7 +225,8 @@ async def export_indicators(
     totals = await adjusted_counts(session, tree, [unit.id], parsed, rules)
     totals.update(await adjusted_counts(session, tree, ids[1:], parsed, rules))
     attributed, _ = await attribution(session, tree, unit.id, parsed, rules.response_limit_seconds)
-    columns = [HEADERS[k] for k in ("name", "area_code", "period", *RATE_COLUMNS, *COUNT_COLUMNS)]
+    keys = ("name", "area_code", "period", *RATE_COLUMNS, *COUNT_COLUMNS, *HANDLING_COLUMNS)
+    columns = [HEADERS[k] for k in keys]
     rows = []
     for unit_id in ids:
         counts, rates = totals[unit_id][0].as_dict(), totals[unit_id][1]
@@ -200,6 +238,7 @@ async def export_indicators(
                 chinese_label(str(parsed)),
                 *(_rounded(rates[c]) for c in RATE_COLUMNS),
                 *(counts[c] for c in COUNT_COLUMNS),
+                *(_rounded({**counts, **rates}[c]) for c in HANDLING_COLUMNS),
             ]
         )
     detail = ("诉求明细", ATTRIBUTION_COLUMNS, [attribution_row(i, tree) for i in attributed])

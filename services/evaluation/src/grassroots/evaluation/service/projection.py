@@ -2,7 +2,9 @@
 
 Every write is an upsert whose result does not depend on delivery order or repetition:
 request facts are merged (see domain/facts.py), visits and activities are keyed by their own
-ids, members keep their highest version, automatic points are keyed by their cause.
+ids, members keep their highest version, automatic points are keyed by their cause, and
+dispatch, return, extension and co-handling events are recorded once by request and version
+(domain/handling.py), moving the monthly counts only on their first delivery.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from grassroots.evaluation.adapters.facts_store import (
     lock_requests,
     save_facts,
 )
+from grassroots.evaluation.adapters.handling import add_handling_counts, record_new
 from grassroots.evaluation.adapters.orm import UNIT_MONTH_COUNTS
 from grassroots.evaluation.adapters.projection import (
     add_activity,
@@ -33,8 +36,10 @@ from grassroots.evaluation.adapters.projection import (
     update_profile,
 )
 from grassroots.evaluation.domain.facts import RequestFacts, contribution, merge
+from grassroots.evaluation.domain.handling import HandlingEvent, handling_counts, handling_event
 from grassroots.evaluation.domain.indicators import (
     DEFAULT_RESPONSE_LIMIT_SECONDS,
+    HANDLING_COUNT_FIELDS,
     count_deltas,
 )
 from grassroots.evaluation.domain.periods import month_key
@@ -99,6 +104,20 @@ async def store_request_facts(
         await add_counts(session, rows)
         await save_facts(session, [f for rid, f in after.items() if before.get(rid) != f])
     await add_auto_points(session, points)
+
+
+async def store_handling(session: AsyncSession, events: Iterable[HandlingEvent]) -> None:
+    """Record dispatch, return, extension and co-handling events and move their units'
+    monthly counts by the events not recorded before (a redelivered one moves nothing)."""
+    events = list(events)
+    if not events:
+        return
+    new = await record_new(session, events)
+    counted = handling_counts(e for e in events if e.key in new)
+    rows = []
+    for (unit_id, month), counts in sorted(counted.items()):
+        rows.append((unit_id, month, {n: getattr(counts, n) for n in HANDLING_COUNT_FIELDS}))
+    await add_handling_counts(session, rows)
 
 
 def _auto_point(
@@ -221,6 +240,8 @@ class ProjectionBatch:
         self.visits: list[CloudEvent] = []
         self.member_events: list[CloudEvent] = []
         self.texts: list[dict[str, Any]] = []
+        # Dispatch, return, extension and co-handling events that count, by key.
+        self.handling: dict[str, HandlingEvent] = {}
         self.size = 0
 
     def add(self, event: CloudEvent) -> None:
@@ -231,6 +252,9 @@ class ProjectionBatch:
             part = contribution(name, data)
             known = self.facts.get(part.request_id)
             self.facts[part.request_id] = part if known is None else merge(known, part)
+            handled = handling_event(name, data)
+            if handled is not None:
+                self.handling[handled.key] = handled
             if name == "submitted" and data.get("public_description"):
                 self.texts.append(
                     {
@@ -269,6 +293,7 @@ class ProjectionBatch:
     ) -> None:
         """Write the batch's effects in the session's transaction."""
         await store_request_facts(session, self.facts, self.points, response_limit_seconds)
+        await store_handling(session, self.handling.values())
         if self.texts:
             # jieba is CPU work (and loads its dictionary once): off the event loop.
             await add_texts(session, await asyncio.to_thread(text_rows, self.texts))

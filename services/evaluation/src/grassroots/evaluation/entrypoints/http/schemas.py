@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from fastapi import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from grassroots.evaluation.domain.surveys import ANSWERS
 from grassroots.evaluation.service.exports import ExportFile
@@ -25,6 +25,14 @@ class IndicatorsOut(BaseModel):
     period: str
     units_included: int
     counts: dict[str, int]
+    handling: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "dispatch, return, extension and co-handling events of the period, counted at the "
+            "unit each names: dispatched_in, returned, returns_rejected, extensions, "
+            "helper_tasks, helper_on_time, helper_scored, helper_score_total"
+        ),
+    )
     rates: dict[str, float | None]
 
 
