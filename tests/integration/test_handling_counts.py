@@ -8,88 +8,24 @@ from typing import Any
 
 import pytest
 
-from grassroots.contracts.timezone import platform_zone
-from grassroots.evaluation.main import SPEC as EVALUATION
 from grassroots.kit.clock import utcnow
 from grassroots.kit.testing.servers import NatsServer
-from grassroots.kit.testing.services import DatabaseFactory, auth, eventually, run_service
-from grassroots.members.main import SPEC as MEMBERS
-from grassroots.requests.main import SPEC as REQUESTS
+from grassroots.kit.testing.services import DatabaseFactory, eventually
+
+from .township import WEST, township
 
 pytestmark = pytest.mark.integration
-
-COUNTY, TOWN = "230321000000", "230321100000"
-EAST, WEST = "230321100201", "230321100202"
 
 
 async def test_returns_extensions_and_helpers_count_for_the_units_they_name(
     databases: DatabaseFactory, nats_server: NatsServer
 ) -> None:
-    urls = {spec.name: await databases.fresh(spec) for spec in (MEMBERS, REQUESTS, EVALUATION)}
-    async with (
-        run_service(MEMBERS, database_url=urls["members"], nats_url=nats_server.url) as members,
-        run_service(
-            REQUESTS,
-            database_url=urls["requests"],
-            nats_url=nats_server.url,
-            requests_run_scanner=False,
-        ) as requests,
-        run_service(
-            EVALUATION, database_url=urls["evaluation"], nats_url=nats_server.url
-        ) as evaluation,
-    ):
-        ids: dict[str, str] = {}
-        for key, name, area, tier, kind, parent in (
-            ("county", "中共鸡东县委员会", COUNTY, "county", "committee", None),
-            ("town", "中共鸡东镇委员会", TOWN, "township", "committee", "county"),
-            ("east", "东升村党支部", EAST, "village", "branch", "town"),
-            ("west", "西山村党支部", WEST, "village", "branch", "town"),
-        ):
-            body = {"name": name, "area_code": area, "tier": tier, "kind": kind, "domain": "rural"}
-            created = await members.client.post(
-                "/v1/org-units",
-                json={**body, "parent_id": ids[parent] if parent else None},
-                headers=auth(),
-            )
-            assert created.status_code == 201, created.text
-            ids[key] = created.json()["id"]
-
-        async def replicated() -> bool:
-            tree = await requests.client.get("/v1/org-tree", headers=auth())
-            return len(tree.json()["items"]) == 4
-
-        await eventually(replicated)
-        item = {
-            "code": "road-repair",
-            "name": "村道维修",
-            "category": "基础设施",
-            "time_limit": "P7D",
-            "handling_tier": "township",
-        }
-        admin = auth("org_admin", org=COUNTY)
-        created = await requests.client.post("/v1/catalog", json=item, headers=admin)
-        assert created.status_code == 201, created.text
-        town, east, west = (auth("cadre", org=a) for a in (TOWN, EAST, WEST))
-        submitted = await requests.client.post(
-            "/v1/requests",
-            json={
-                "service_code": "road-repair",
-                "area_code": WEST,
-                "description": "西山村村口路灯不亮",
-                "channel": "hotline",
-                "citizen": {"name": "王秀兰", "phone": "13845671234"},
-            },
-            headers=town,
-        )
-        assert submitted.status_code == 201, submitted.text
-        rid = submitted.json()["id"]
+    async with township(databases, nats_server) as t:
+        rid = (await t.submit(WEST, "西山村村口路灯不亮"))["id"]
+        town, east, west, ids = t.town, t.east, t.west, t.ids
 
         async def step(path: str, headers: dict[str, str], payload: Any, code: int = 200) -> Any:
-            answer = await requests.client.post(
-                f"/v1/requests/{rid}/{path}", json=payload, headers=headers
-            )
-            assert answer.status_code == code, (path, answer.text)
-            return answer.json()
+            return await t.act(rid, path, headers, payload, code)
 
         await step("accept", town, None)
         await step("dispatch", town, {"org_unit_id": ids["west"], "reason": "按属地派单"})
@@ -119,16 +55,8 @@ async def test_returns_extensions_and_helpers_count_for_the_units_they_name(
         await step("start", west, None)
         await step("resolve", west, {"resolution": "已更换路灯"})
 
-        period = datetime.now(platform_zone()).strftime("%Y-%m")
-        viewer = auth("org_admin", org=COUNTY)
-
         async def indicators(unit: str) -> dict[str, Any]:
-            answer = await evaluation.client.get(
-                f"/v1/orgs/{ids[unit]}/indicators?period={period}", headers=viewer
-            )
-            assert answer.status_code == 200, answer.text
-            shown: dict[str, Any] = answer.json()
-            return shown
+            return await t.evaluated(unit)
 
         async def projected() -> bool:
             return bool((await indicators("town"))["counts"]["resolved"] == 1)
